@@ -1,0 +1,98 @@
+"""``augsynth validate | expand | train | run | preview``: every command is one Python call underneath."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from augsynth.errors import DataError, SpecError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="augsynth", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate", help="check a spec completely; exit 2 with the problem if it is wrong")
+    for name, text in [("expand", "write augmented shards and the manifest (resumes)"),
+                       ("train", "expand if needed, train every arm over seeds, write the report"),
+                       ("run", "validate + expand + train + report + preview in the output dir")]:
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--out", type=Path, help="output dir (default: the spec's output.dir)")
+        command.add_argument("--workers", type=int, help="local Dask worker processes (default: CPU count)")
+        command.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
+        command.add_argument("--overwrite", action="store_true", help="replace an expansion of another spec")
+    preview = commands.add_parser("preview", help="PNG grid of originals beside augmented copies")
+    preview.add_argument("--out", type=Path, help="PNG path (default: OUTPUT_DIR/preview.png)")
+    preview.add_argument("--rows", type=int, default=8)
+    for command in commands.choices.values():
+        command.add_argument("spec", type=Path, help="the YAML spec")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except SpecError as err:
+        if args.debug:
+            raise
+        print(f"spec error: {err}", file=sys.stderr)
+        return 2
+    except DataError as err:
+        if args.debug:
+            raise
+        print(f"data error: {err}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from augsynth.spec import load_spec
+
+    spec = load_spec(args.spec)
+    if args.command == "validate":
+        print(f"{args.spec}: valid ({len(spec.augment.image)} image ops, {spec.augment.copies} copies, "
+              f"arms {', '.join(spec.train.arms)})")
+        return 0
+    if args.command == "preview":
+        from augsynth.preview import preview
+
+        print(preview(spec, args.out or spec.output.dir / "preview.png", rows=args.rows))
+        return 0
+    out = args.out or spec.output.dir
+    if args.command == "expand":
+        from augsynth.expand import expand
+
+        print(expand(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite).summary())
+        return 0
+    return _train(spec, out, args)
+
+
+def _train(spec, out: Path, args: argparse.Namespace) -> int:
+    from augsynth.dask_cluster import dask_client
+    from augsynth.expand import expand
+    from augsynth.preview import preview
+    from augsynth.train.compare import compare
+
+    with dask_client(args.workers, args.scheduler) as client:
+        print(expand(spec, out, client=client, overwrite=args.overwrite).summary())
+        report = compare(spec, out, client=client)
+    if args.command == "run":
+        preview(spec, Path(out) / "preview.png")
+    print(_headline(report, Path(out)))
+    return 0
+
+
+def _headline(report: dict, out: Path) -> str:
+    lines = [f"{arm:>12}: {100 * s['mean']:.1f}% [{100 * s['ci95'][0]:.1f}, {100 * s['ci95'][1]:.1f}]"
+             for arm, s in report["arms"].items()]
+    lines += [f"{'gain ' + arm:>12}: {100 * g['mean']:+.1f} pts [{100 * g['ci95'][0]:+.1f}, {100 * g['ci95'][1]:+.1f}]"
+              for arm, g in report["gain"].items()]
+    if report.get("classical_baseline"):
+        lines.append(f"{'rand. forest':>12}: {100 * report['classical_baseline']['mean']:.1f}%")
+    lines.append(f"report: {out / 'report.md'} ({report['wall_seconds']:.0f} s)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Data sources by name (``sklearn:digits``, ``folder:PATH``, ``csv:PATH``) and the image format they decode to."""
+
+from __future__ import annotations
+
+from augsynth.datasets.base import BadInput, ImageFormat, Quarantined, Record, SourceData
+from augsynth.datasets.csv_source import CsvSource
+from augsynth.datasets.folder import FolderSource
+from augsynth.datasets.sklearn_digits import DigitsSource
+from augsynth.errors import SpecError
+from augsynth.registry import Registry, UnknownName
+
+SOURCES: Registry = Registry("data source")
+SOURCES.add("sklearn", DigitsSource())
+SOURCES.add("folder", FolderSource())
+SOURCES.add("csv", CsvSource())
+
+
+def _source(dataset):
+    try:
+        return SOURCES.get(dataset.source_kind)
+    except UnknownName as err:
+        hint = f"did you mean '{err.suggestion}:...'? " if err.suggestion else ""
+        raise SpecError("dataset.source", f"unknown data source '{dataset.source}'; expected one of: "
+                        f"{', '.join(k + ':...' for k in err.known)}",
+                        fix=f"{hint}e.g. sklearn:digits, folder:data/images, csv:data/labels.csv") from None
+
+
+def check_source(dataset) -> None:
+    """Validate the source at load (known kind, files present, columns present)."""
+    _source(dataset).check(dataset.source_arg, dataset)
+
+
+def load_source(dataset) -> SourceData:
+    """List every record of the source in a stable order."""
+    return _source(dataset).load(dataset.source_arg, dataset)
+
+
+def image_format(dataset) -> ImageFormat:
+    """The pixel format all images of this dataset are decoded to."""
+    channels = dataset.channels or _source(dataset).default_channels
+    return ImageFormat(channels, dataset.size_hw)
+
+
+__all__ = ["BadInput", "ImageFormat", "Quarantined", "Record", "SourceData", "SOURCES",
+           "check_source", "image_format", "load_source"]

@@ -1,0 +1,85 @@
+"""What every data source yields: encoded records with integer labels, plus what it had to quarantine."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+class BadInput(ValueError):
+    """An input that cannot be used (unreadable, wrong shape, missing label); it is quarantined, not fatal."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One source sample: its position in the source, a stable id, an integer label and the image bytes."""
+
+    index: int
+    source_id: str
+    label: int
+    payload: bytes
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.payload).hexdigest()
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """An input left out, and why."""
+
+    source_id: str
+    reason: str
+
+
+@dataclass
+class SourceData:
+    """All records of a source in a stable order, the class names, and inputs quarantined while listing."""
+
+    records: list[Record]
+    classes: list[str]
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImageFormat:
+    """How payloads become arrays: pixel mode, optional resize to (height, width), and the required shape."""
+
+    channels: int
+    size_hw: tuple[int, int] | None
+    shape: tuple[int, ...] | None = None
+
+    def decode(self, payload: bytes) -> np.ndarray:
+        """Decode to uint8 HxW (one channel) or HxWx3; raises BadInput for unreadable or wrongly shaped images."""
+        try:
+            with Image.open(io.BytesIO(payload)) as img:
+                img = img.convert("L" if self.channels == 1 else "RGB")
+                if self.size_hw is not None and img.size != (self.size_hw[1], self.size_hw[0]):
+                    img = img.resize((self.size_hw[1], self.size_hw[0]), Image.Resampling.BILINEAR)
+                image = np.asarray(img, dtype=np.uint8).copy()
+        except (UnidentifiedImageError, OSError, ValueError) as err:
+            raise BadInput(f"unreadable image: {err}") from None
+        if self.shape is not None and image.shape != self.shape:
+            raise BadInput(f"wrong shape {image.shape}, expected {self.shape}; "
+                           "set dataset.image_size to resize every image")
+        return image
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """Lossless, deterministic PNG bytes of a uint8 image."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def pixel_hash(image: np.ndarray) -> str:
+    """Content hash of decoded pixels (same image, same hash, whatever its encoding)."""
+    digest = hashlib.sha256(str(image.shape).encode())
+    digest.update(np.ascontiguousarray(image).tobytes())
+    return digest.hexdigest()

@@ -1,0 +1,35 @@
+"""``folder:PATH``: one subfolder per class holding .png/.jpg images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from augsynth.datasets.base import IMAGE_SUFFIXES, Record, SourceData
+from augsynth.errors import SpecError
+
+
+def _class_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+class FolderSource:
+    default_channels = 3
+
+    def check(self, arg: str, dataset) -> None:
+        root = Path(arg)
+        if not arg or not root.is_dir():
+            raise SpecError("dataset.source", f"folder '{arg}' does not exist or is not a directory",
+                            fix="give folder:PATH with one subfolder per class (PATH/cat/*.png, PATH/dog/*.png)")
+        if len(_class_dirs(root)) < 2:
+            raise SpecError("dataset.source", f"folder '{arg}' needs at least two class subfolders",
+                            fix="put each class's images in its own subfolder of PATH")
+
+    def load(self, arg: str, dataset) -> SourceData:
+        root = Path(arg)
+        classes = _class_dirs(root)
+        records = []
+        for label, class_dir in enumerate(classes):
+            for file in sorted(class_dir.rglob("*")):
+                if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES:
+                    records.append(Record(len(records), file.relative_to(root).as_posix(), label, file.read_bytes()))
+        return SourceData(records, [c.name for c in classes])

@@ -1,0 +1,117 @@
+"""Albumentations-backed image ops: the registry of label-safe ops and their parameter checks."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass
+from typing import Any, Literal
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+import albumentations as A  # noqa: E402  (the update check must be off before this import)
+import numpy as np  # noqa: E402
+import pydantic  # noqa: E402
+
+from augsynth.errors import SpecError, did_you_mean  # noqa: E402
+from augsynth.registry import Registry, UnknownName  # noqa: E402
+
+Effect = Literal["geometric", "photometric"]
+
+
+@dataclass(frozen=True)
+class ImageOp:
+    """One registered op: the albumentations transform behind it and what kind of change it makes."""
+
+    name: str
+    transform: type[A.BasicTransform]
+    effect: Effect
+
+
+IMAGE_OPS: Registry[ImageOp] = Registry("image op")
+
+_LABEL_SAFE_FOR_CLASSES: dict[str, Effect] = {
+    "HorizontalFlip": "geometric",
+    "VerticalFlip": "geometric",
+    "Affine": "geometric",
+    "Rotate": "geometric",
+    "RandomResizedCrop": "geometric",
+    "RandomCrop": "geometric",
+    "PadIfNeeded": "geometric",
+    "ElasticTransform": "geometric",
+    "Perspective": "geometric",
+    "CoarseDropout": "photometric",
+    "GaussNoise": "photometric",
+    "GaussianBlur": "photometric",
+    "RandomBrightnessContrast": "photometric",
+}
+for _name, _effect in _LABEL_SAFE_FOR_CLASSES.items():
+    IMAGE_OPS.add(_name, ImageOp(_name, getattr(A, _name), _effect))
+
+
+def validate_op(raw: Any, path: str) -> dict[str, Any]:
+    """Check one op entry (``{op: Name, **params}``) against the registry and albumentations' own schema."""
+    if not isinstance(raw, dict) or "op" not in raw:
+        raise SpecError(path, f"expected a mapping with an 'op' key, got {raw!r}",
+                        fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
+    name, params = raw["op"], {k: v for k, v in raw.items() if k != "op"}
+    try:
+        op = IMAGE_OPS.get(str(name))
+    except UnknownName as err:
+        hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
+        raise SpecError(f"{path}.op", f"unknown image op '{name}'; expected one of: {', '.join(err.known)}",
+                        fix=f"{hint}use a registered op name (names are case-sensitive)") from None
+    allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]
+    for key in params:
+        if key not in allowed:
+            close = did_you_mean(key, allowed)
+            hint = f"did you mean '{close}'? " if close else ""
+            raise SpecError(f"{path}.{key}", f"{name} has no parameter '{key}'; it accepts: {', '.join(allowed)}",
+                            fix=f"{hint}remove or rename the parameter")
+    try:
+        op.transform(**params, strict=True)  # albumentations validates with its own InitSchema
+    except ValueError as err:
+        raise _param_error(name, params, path, err) from None
+    return {"op": name, **params}
+
+
+def _param_error(name: str, params: dict[str, Any], path: str, err: ValueError) -> SpecError:
+    """Point albumentations' schema error at the offending parameter."""
+    cause = err.__cause__
+    if isinstance(cause, pydantic.ValidationError):
+        first = cause.errors()[0]
+        field = next((str(part) for part in first["loc"] if str(part) in params), None)
+        message = first["msg"]
+    else:
+        field, message = None, str(err)
+    where = f"{path}.{field}" if field else path
+    got = f" (got {params[field]!r})" if field else ""
+    return SpecError(where, f"{name}: {message}{got}",
+                     fix=f"see the albumentations documentation of {name} for valid values")
+
+
+def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform:
+    """Instantiate a validated op entry as its albumentations transform."""
+    params = {k: v for k, v in op_entry.items() if k != "op"}
+    return IMAGE_OPS.get(op_entry["op"]).transform(**params)
+
+
+def jsonable_params(params: dict[str, Any], max_array: int = 16) -> dict[str, Any]:
+    """The sampled parameters of one applied transform as JSON-safe values (large arrays summarised)."""
+    return {key: _jsonable(value, max_array) for key, value in params.items()}
+
+
+def _jsonable(value: Any, max_array: int) -> Any:
+    if isinstance(value, np.ndarray):
+        if value.size <= max_array:
+            return value.tolist()
+        return {"array_shape": list(value.shape), "dtype": str(value.dtype)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, max_array) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, max_array) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)

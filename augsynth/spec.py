@@ -1,0 +1,209 @@
+"""The declarative spec: pydantic models plus every check, all done at load before any work starts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from augsynth.errors import SpecError, did_you_mean, format_path
+from augsynth.image_ops import validate_op
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetSpec(_Section):
+    """Where the data comes from and how it is split."""
+
+    source: str = "sklearn:digits"
+    task: Literal["classification"] = "classification"
+    image_size: int | tuple[int, int] | None = None
+    channels: Literal[1, 3] | None = None
+    train_per_class: int | None = Field(default=None, ge=1)
+    val_per_class: int = Field(default=3, ge=1)
+    test_fraction: float = Field(default=0.3, gt=0.0, lt=1.0)
+    image_column: str = "image"
+    label_column: str = "label"
+
+    @property
+    def size_hw(self) -> tuple[int, int] | None:
+        """``image_size`` as (height, width)."""
+        if self.image_size is None:
+            return None
+        return (self.image_size, self.image_size) if isinstance(self.image_size, int) else tuple(self.image_size)
+
+    @property
+    def source_kind(self) -> str:
+        return self.source.split(":", 1)[0]
+
+    @property
+    def source_arg(self) -> str:
+        return self.source.split(":", 1)[1] if ":" in self.source else ""
+
+
+class AugmentSpec(_Section):
+    """How many augmented copies of each training sample, made by which ops."""
+
+    copies: int = Field(default=4, ge=0)
+    image: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class OutputSpec(_Section):
+    """Where results go and how the expansion is cut into shards."""
+
+    dir: Path = Path("out")
+    partition_size: int = Field(default=256, ge=1)
+
+
+ArmName = Literal["baseline", "augmented"]
+
+
+class TrainSpec(_Section):
+    """The value benchmark: which arms, how many seeds, and the training budget each run gets."""
+
+    model: str = "small-cnn"
+    arms: list[ArmName] = Field(default_factory=lambda: ["baseline", "augmented"])
+    seeds: int = Field(default=5, ge=2)
+    steps: int = Field(default=600, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    lr: float = Field(default=3e-3, gt=0)
+    weight_decay: float = Field(default=5e-4, ge=0)
+    loss: Literal["cross_entropy", "cosine"] = "cross_entropy"
+    eval_every: int = Field(default=25, ge=1)
+    patience: int = Field(default=8, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    learning_curve: list[int] = Field(default_factory=lambda: [5, 10, 20, 40])
+    learning_curve_seeds: int | None = Field(default=None, ge=2)
+    classical_baseline: bool = True
+
+    @field_validator("arms")
+    @classmethod
+    def _baseline_first(cls, arms: list[str]) -> list[str]:
+        if "baseline" not in arms:
+            raise ValueError("the arms must include 'baseline': every gain is measured against it")
+        if len(set(arms)) != len(arms):
+            raise ValueError("each arm may appear once")
+        return arms
+
+    @field_validator("learning_curve")
+    @classmethod
+    def _positive_sizes(cls, sizes: list[int]) -> list[int]:
+        if any(n < 1 for n in sizes):
+            raise ValueError("learning-curve sizes are train samples per class and must be >= 1")
+        return sorted(set(sizes))
+
+
+class Spec(_Section):
+    """A whole augsynth spec."""
+
+    version: Literal[1] = 1
+    name: str
+    seed: int = Field(default=0, ge=0)
+    dataset: DatasetSpec = Field(default_factory=DatasetSpec)
+    augment: AugmentSpec = Field(default_factory=AugmentSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    train: TrainSpec = Field(default_factory=TrainSpec)
+
+    def fingerprint(self, *sections: str) -> str:
+        """A content hash of the given top-level sections (all that shape the data when none given)."""
+        keys = sections or ("version", "seed", "dataset", "augment")
+        data = self.model_dump(mode="json", include=set(keys))
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_train_per_class(self, n: int) -> Spec:
+        """The same spec with another small-data size (learning curves)."""
+        return self.model_copy(update={"dataset": self.dataset.model_copy(update={"train_per_class": n})})
+
+
+def load_spec(source: str | Path | dict) -> Spec:
+    """Read and fully validate a spec from a YAML file path or a mapping; raises ``SpecError``."""
+    origin = None
+    if isinstance(source, dict):
+        raw = source
+    else:
+        origin = str(source)
+        raw = _read_yaml(Path(source))
+    try:
+        spec = parse_spec(raw)
+    except SpecError as err:
+        err.source = origin
+        raise
+    return spec
+
+
+def parse_spec(raw: Any) -> Spec:
+    """Validate a spec mapping: structure, ops, data source and trainer choices."""
+    if not isinstance(raw, dict):
+        raise SpecError("<spec>", f"expected a mapping at the top level, got {type(raw).__name__}",
+                        fix="start the file with 'version: 1' and 'name: ...'")
+    try:
+        spec = Spec.model_validate(raw)
+    except pydantic.ValidationError as err:
+        raise _spec_error(err, Spec) from None
+    spec.augment.image = [validate_op(op, f"augment.image[{i}]") for i, op in enumerate(spec.augment.image)]
+    _check_semantics(spec)
+    return spec
+
+
+def _check_semantics(spec: Spec) -> None:
+    from augsynth.datasets import check_source
+    from augsynth.train.models import check_model_and_device
+
+    check_source(spec.dataset)
+    check_model_and_device(spec.train)
+    needs_copies = "augmented" in spec.train.arms
+    if needs_copies and (spec.augment.copies == 0 or not spec.augment.image):
+        raise SpecError("augment", "the 'augmented' arm needs augment.copies >= 1 and at least one image op",
+                        fix="add ops under augment.image, or drop 'augmented' from train.arms")
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise SpecError("<file>", f"spec file '{path}' does not exist", fix="check the path", source=str(path))
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise SpecError("<file>", f"not valid YAML: {err}", fix="fix the YAML syntax", source=str(path)) from None
+
+
+def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecError:
+    """Turn pydantic's first error into a SpecError with a YAML path and a did-you-mean."""
+    first = err.errors()[0]
+    loc = [part for part in first["loc"] if not (isinstance(part, str) and part in _UNION_TAGS)]
+    path = format_path(loc)
+    if first["type"] == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        close = did_you_mean(str(loc[-1]), known)
+        hint = f"did you mean '{close}'? " if close else ""
+        return SpecError(path, f"unknown key '{loc[-1]}'; expected one of: {', '.join(known)}",
+                         fix=f"{hint}remove or rename the key")
+    got = f" (got {first['input']!r})" if "input" in first and first["type"] != "missing" else ""
+    return SpecError(path, f"{first['msg']}{got}", fix=_FIXES.get(first["type"], "correct the value"))
+
+
+_UNION_TAGS = {"int", "tuple[int,int]", "none", "tuple[int, int]"}
+_FIXES = {
+    "missing": "add this required key",
+    "literal_error": "use one of the listed values",
+    "greater_than_equal": "use a larger value",
+    "greater_than": "use a larger value",
+    "less_than": "use a smaller value",
+}
+
+
+def _fields_at(model: type[BaseModel], loc: list[Any]) -> list[str]:
+    """Field names of the nested section at ``loc``."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)

@@ -1,0 +1,92 @@
+"""The fixed, stratified, seeded test split; the validation and small-data train subsets carved from the rest."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from augsynth.datasets import BadInput, ImageFormat, Quarantined, Record, image_format, load_source
+from augsynth.errors import DataError
+from augsynth.seeding import SPLIT_STREAM, stream_rng
+
+
+@dataclass
+class Splits:
+    """Train, validation and test records of one spec, with the format every image must decode to."""
+
+    train: list[Record]
+    val: list[Record]
+    test: list[Record]
+    classes: list[str]
+    image_format: ImageFormat
+    duplicates: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+def make_splits(spec) -> Splits:
+    """Split the spec's data source. The test split depends only on (seed, test_fraction)."""
+    dataset = spec.dataset
+    source = load_source(dataset)
+    records, duplicates = _dedupe(source.records)
+    if len({r.label for r in records}) < 2:
+        raise DataError(f"{dataset.source}: needs at least two classes, found {len(source.classes)}")
+    labels = np.array([r.label for r in records])
+    _, counts = np.unique(labels, return_counts=True)
+    if counts.min() < 2:
+        raise DataError(f"{dataset.source}: every class needs at least 2 samples for a stratified test split")
+    pool_idx, test_idx = train_test_split(np.arange(len(records)), test_size=dataset.test_fraction,
+                                          stratify=labels, random_state=spec.seed % 2**32)
+    val, train = _carve(spec, [records[i] for i in sorted(pool_idx)], source.classes)
+    test = [records[i] for i in sorted(test_idx)]
+    fmt = image_format(dataset)
+    fmt = replace(fmt, shape=_expected_shape(fmt, records))
+    return Splits(train, val, test, source.classes, fmt, duplicates, list(source.quarantined))
+
+
+def _dedupe(records: list[Record]) -> tuple[list[Record], int]:
+    seen: set[str] = set()
+    unique = []
+    for record in records:
+        if record.content_hash not in seen:
+            seen.add(record.content_hash)
+            unique.append(record)
+    return unique, len(records) - len(unique)
+
+
+def _carve(spec, pool: list[Record], classes: list[str]) -> tuple[list[Record], list[Record]]:
+    """Per class, a seeded order of the non-test pool: first the validation samples, then the train subset.
+
+    Train subsets are nested: the first 5 per class are also in the first 10, so learning curves add data.
+    """
+    dataset = spec.dataset
+    by_class: dict[int, list[Record]] = defaultdict(list)
+    for record in pool:
+        by_class[record.label].append(record)
+    val, train = [], []
+    for label in sorted(by_class):
+        members = by_class[label]
+        order = stream_rng(spec.seed, SPLIT_STREAM, label).permutation(len(members))
+        ranked = [members[i] for i in order]
+        want = dataset.train_per_class or len(ranked) - dataset.val_per_class
+        if len(ranked) < dataset.val_per_class + want:
+            raise DataError(f"class '{classes[label]}' has {len(ranked)} samples outside the test split; "
+                            f"val_per_class={dataset.val_per_class} + train_per_class={want} needs more. "
+                            "Lower dataset.train_per_class or dataset.val_per_class.")
+        val += ranked[: dataset.val_per_class]
+        train += ranked[dataset.val_per_class : dataset.val_per_class + want]
+    return sorted(val, key=lambda r: r.index), sorted(train, key=lambda r: r.index)
+
+
+def _expected_shape(fmt: ImageFormat, records: list[Record]) -> tuple[int, ...]:
+    """The shape every image must have: the resize target, or else the first readable image's shape."""
+    if fmt.size_hw is not None:
+        return fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3)
+    for record in records:
+        try:
+            return fmt.decode(record.payload).shape
+        except BadInput:
+            continue
+    raise DataError("no readable image in the data source")

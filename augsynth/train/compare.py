@@ -1,0 +1,113 @@
+"""The value benchmark: the same model on each arm over several seeds, one fixed test split, a report."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+from distributed import Client
+
+from augsynth.dask_cluster import dask_client
+from augsynth.errors import DataError
+from augsynth.expand import expand
+from augsynth.seeding import TRAIN_STREAM, stream_rng
+from augsynth.spec import Spec
+from augsynth.splits import make_splits
+from augsynth.train.classical import random_forest_accuracy
+from augsynth.train.data import arm_data, check_no_overlap, decode_records
+from augsynth.train.loop import ArrayData
+from augsynth.train.models import resolve_device
+from augsynth.train.report import write_report
+from augsynth.train.runner import Job, run_jobs
+from augsynth.train.stats import mean_ci, paired_gain, summary
+
+
+def run_seeds(spec: Spec, count: int) -> list[int]:
+    """Training seeds, shared by every arm so that gains can be paired seed by seed."""
+    return [int(stream_rng(spec.seed, TRAIN_STREAM, k).integers(2**31)) for k in range(count)]
+
+
+def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
+            client: Client | None = None, progress: bool = True) -> dict:
+    """Expand (resuming), train every arm over ``train.seeds`` seeds, and write the report into ``out``."""
+    start = time.perf_counter()
+    out_dir = Path(out or spec.output.dir)
+    config = spec.train
+    device = resolve_device(config.device)
+    context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
+    with context as active:
+        splits = make_splits(spec)
+        expansion = expand(spec, out_dir, client=active, splits=splits, progress=progress)
+        val, val_quarantined = decode_records(splits.val, splits.image_format)
+        test, test_quarantined = decode_records(splits.test, splits.image_format)
+        main_size = spec.dataset.train_per_class
+        arms = {arm: arm_data(out_dir, arm) for arm in config.arms}
+        check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
+        jobs = [Job(arm, main_size, k, seed, arms[arm]) for arm in config.arms
+                for k, seed in enumerate(run_seeds(spec, config.seeds))]
+        curve_train, skipped = _curve_arms(spec, out_dir, active, progress)
+        curve_seeds = run_seeds(spec, config.learning_curve_seeds or config.seeds)
+        jobs += [Job(arm, size, k, seed, data) for (size, arm), data in curve_train.items()
+                 for k, seed in enumerate(curve_seeds)]
+        results = run_jobs(jobs, val, test, len(splits.classes), config, device, active, progress)
+    scores: dict[tuple[str, int | None], list[float]] = {}
+    for job, result in zip(jobs, results, strict=True):
+        scores.setdefault((job.arm, job.train_size), []).append(result.test_accuracy)
+    forest = ([random_forest_accuracy(arms["baseline"], test, seed) for seed in run_seeds(spec, config.seeds)]
+              if config.classical_baseline else [])
+    report = {
+        "name": spec.name,
+        "task": spec.dataset.task,
+        "metric": "accuracy",
+        "higher_is_better": True,
+        "test_size": len(test),
+        "validation_size": len(val),
+        "train_per_class": main_size,
+        "seeds": config.seeds,
+        "device": str(device),
+        "arms": {arm: summary(scores[(arm, main_size)]) for arm in config.arms},
+        "gain": {arm: paired_gain(scores[(arm, main_size)], scores[("baseline", main_size)])
+                 for arm in config.arms if arm != "baseline"},
+        "classical_baseline": {"model": "random_forest", **summary(forest)} if forest else None,
+        "learning_curve": _curve_points(scores, main_size, config, skipped),
+        "expansion": {"inputs": expansion.inputs, "written": expansion.written,
+                      "quarantined": expansion.quarantined, "rows": expansion.rows},
+        "quarantined": {"source": [q.__dict__ for q in splits.quarantined], "train": expansion.quarantine,
+                        "validation": val_quarantined, "test": test_quarantined},
+        "duplicates_dropped": splits.duplicates,
+        "train_seconds_mean": sum(r.seconds for r in results) / max(1, len(results)),
+        "wall_seconds": time.perf_counter() - start,
+    }
+    write_report(report, out_dir)
+    return report
+
+
+def _curve_arms(spec: Spec, out_dir: Path, client: Client, progress: bool) -> tuple[dict, list[dict]]:
+    """Train arrays of each learning-curve size other than the main one (expanded under out/learning_curve)."""
+    data: dict[tuple[int, str], ArrayData] = {}
+    skipped = []
+    curve_arms = [arm for arm in spec.train.arms if arm in ("baseline", "augmented")]
+    for size in spec.train.learning_curve:
+        if size == spec.dataset.train_per_class:
+            continue
+        sized = spec.with_train_per_class(size)
+        try:
+            splits = make_splits(sized)
+        except DataError as err:
+            skipped.append({"train_size": size, "reason": str(err)})
+            continue
+        where = out_dir / "learning_curve" / f"n{size}"
+        expand(sized, where, client=client, splits=splits, progress=progress)
+        for arm in curve_arms:
+            data[(size, arm)] = arm_data(where, arm)
+    return data, skipped
+
+
+def _curve_points(scores: dict, main_size: int | None, config, skipped: list[dict]) -> list[dict]:
+    points = []
+    for (arm, size), values in sorted(scores.items(), key=lambda item: (item[0][1] or 0, item[0][0])):
+        if size in config.learning_curve or size == main_size:
+            mean, ci = mean_ci(values)
+            points.append({"train_size": size, "arm": arm, "mean": mean, "ci95": ci, "runs": values})
+    return points + [{"train_size": s["train_size"], "skipped": s["reason"]} for s in skipped]

@@ -1,0 +1,94 @@
+"""One training run: fixed optimizer-step budget, AdamW + one-cycle, validation-based early stopping."""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from augsynth.train.losses import LOSSES
+from augsynth.train.models import MODELS
+
+
+@dataclass
+class ArrayData:
+    """Images (N, H, W[, C]) uint8 and integer labels."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.from_numpy(self.images).float().div_(255.0)
+        x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
+        return x.sub_(0.5).div_(0.5).contiguous().to(device), torch.from_numpy(self.labels).long().to(device)
+
+
+@dataclass
+class RunResult:
+    test_accuracy: float
+    val_accuracy: float
+    best_step: int
+    steps_run: int
+    seconds: float
+
+
+@torch.no_grad()
+def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1024) -> float:
+    model.eval()
+    correct = sum(int((model(x[i : i + batch]).argmax(1) == y[i : i + batch]).sum()) for i in range(0, len(y), batch))
+    return correct / max(1, len(y))
+
+
+def train_once(train: ArrayData, val: ArrayData, test: ArrayData, n_classes: int, config, seed: int,
+               device: torch.device) -> RunResult:
+    """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights."""
+    start = time.perf_counter()
+    torch.manual_seed(seed)
+    x, y = train.tensors(device)
+    xv, yv = val.tensors(device)
+    model = MODELS.get(config.model)(x.shape[1], n_classes).to(device)
+    loss_fn = LOSSES.get(config.loss)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps)
+    batches = _batch_indices(len(y), config.batch_size, config.steps, seed)
+    best = (-1.0, 0, copy.deepcopy(model.state_dict()))
+    stale, step = 0, 0
+    for step, idx in enumerate(batches, start=1):
+        model.train()
+        index = torch.from_numpy(idx).to(device)
+        loss = loss_fn(model(x[index]), y[index])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if step % config.eval_every == 0 or step == config.steps:
+            score = accuracy(model, xv, yv)
+            if score > best[0]:
+                best, stale = (score, step, copy.deepcopy(model.state_dict())), 0
+            else:
+                stale += 1
+                if stale >= config.patience:
+                    break
+    model.load_state_dict(best[2])
+    xt, yt = test.tensors(device)
+    return RunResult(accuracy(model, xt, yt), best[0], best[1], step, time.perf_counter() - start)
+
+
+def _batch_indices(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarray]:
+    """Fixed-size index batches from consecutive seeded permutations (an epoch tail joins the next epoch)."""
+    rng = np.random.default_rng(seed)
+    batch_size = min(batch_size, n)
+    order: list[int] = []
+    batches = []
+    while len(batches) < steps:
+        if len(order) < batch_size:
+            order += rng.permutation(n).tolist()
+        batches.append(np.asarray(order[:batch_size]))
+        order = order[batch_size:]
+    return batches

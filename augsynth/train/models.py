@@ -1,0 +1,49 @@
+"""Bundled models by name, and the device choice (CUDA when present)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from augsynth.errors import SpecError
+from augsynth.registry import Registry, UnknownName
+
+ModelFactory = Callable[[int, int], nn.Module]  # (in_channels, n_classes) -> module
+MODELS: Registry[ModelFactory] = Registry("model")
+
+
+def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+@MODELS.register("small-cnn")
+def small_cnn(in_channels: int, n_classes: int) -> nn.Module:
+    """Three conv+BatchNorm blocks, global average pooling, dropout, linear head; any input of 8x8 or more."""
+    return nn.Sequential(
+        _conv_block(in_channels, 32), nn.MaxPool2d(2),
+        _conv_block(32, 64), nn.MaxPool2d(2),
+        _conv_block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Dropout(0.2), nn.Linear(128, n_classes),
+    )
+
+
+def resolve_device(choice: str) -> torch.device:
+    """``auto`` -> CUDA when present, else CPU."""
+    if choice == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(choice)
+
+
+def check_model_and_device(train) -> None:
+    """Validate ``train.model`` and ``train.device`` at load."""
+    try:
+        MODELS.get(train.model)
+    except UnknownName as err:
+        hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
+        raise SpecError("train.model", f"unknown model '{train.model}'; expected one of: {', '.join(err.known)}",
+                        fix=f"{hint}pick a bundled model") from None
+    if train.device == "cuda" and not torch.cuda.is_available():
+        raise SpecError("train.device", "CUDA was requested but no CUDA device is available here",
+                        fix="use device: auto (CUDA when present, else CPU) or device: cpu")

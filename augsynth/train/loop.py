@@ -53,6 +53,8 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, n_classes: int
     x, y = train.tensors(device)
     xv, yv = val.tensors(device)
     model = MODELS.get(config.model)(x.shape[1], n_classes).to(device)
+    with torch.no_grad():  # sizes lazy layers from the input shape
+        model.eval()(x[:2])
     loss_fn = LOSSES.get(config.loss)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps)

@@ -18,15 +18,25 @@ def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
+def _conv_trunk(in_channels: int, widths: tuple[int, int, int]) -> list[nn.Module]:
+    """Three conv+BatchNorm blocks with 2x2 max-pooling between them."""
+    return [_conv_block(in_channels, widths[0]), nn.MaxPool2d(2),
+            _conv_block(widths[0], widths[1]), nn.MaxPool2d(2),
+            _conv_block(widths[1], widths[2])]
+
+
 @MODELS.register("small-cnn")
 def small_cnn(in_channels: int, n_classes: int) -> nn.Module:
-    """Three conv+BatchNorm blocks, global average pooling, dropout, linear head; any input of 8x8 or more."""
-    return nn.Sequential(
-        _conv_block(in_channels, 32), nn.MaxPool2d(2),
-        _conv_block(32, 64), nn.MaxPool2d(2),
-        _conv_block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-        nn.Dropout(0.2), nn.Linear(128, n_classes),
-    )
+    """Three conv blocks, then a linear head on the flattened (position-aware) feature map."""
+    return nn.Sequential(*_conv_trunk(in_channels, (32, 64, 128)), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Dropout(0.3), nn.LazyLinear(n_classes))
+
+
+@MODELS.register("small-cnn-gap")
+def small_cnn_gap(in_channels: int, n_classes: int) -> nn.Module:
+    """Three conv blocks, global average pooling (built-in translation invariance), linear head."""
+    return nn.Sequential(*_conv_trunk(in_channels, (32, 64, 128)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Dropout(0.2), nn.Linear(128, n_classes))
 
 
 def resolve_device(choice: str) -> torch.device:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from contextlib import nullcontext
@@ -54,7 +55,7 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]
     shards_dir = out_dir / "shards"
     shards_dir.mkdir(parents=True, exist_ok=True)
-    _claim(out_dir, spec, len(partitions), overwrite)
+    _claim(out_dir, spec, splits, len(partitions), overwrite)
     done = _complete_entries(out_dir, len(partitions))
     todo = [i for i in range(len(partitions)) if i not in done]
     if todo:
@@ -82,16 +83,18 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     return result
 
 
-def _claim(out_dir: Path, spec: Spec, partitions: int, overwrite: bool) -> None:
-    """Record which spec this directory expands; refuse to mix shards of two different specs."""
-    stamp = {"fingerprint": spec.fingerprint(), "partition_size": spec.output.partition_size,
-             "partitions": partitions, "spec": spec.model_dump(mode="json")}
+def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool) -> None:
+    """Record which spec and data this directory expands; refuse to mix shards of two different ones."""
+    data = hashlib.sha256("".join(f"{r.source_id}|{r.label}|{r.content_hash}\n" for r in splits.train).encode())
+    stamp = {"fingerprint": spec.fingerprint(), "data": data.hexdigest()[:16],
+             "partition_size": spec.output.partition_size, "partitions": partitions,
+             "spec": spec.model_dump(mode="json")}
     path = out_dir / "expansion.json"
     if path.exists():
         previous = json.loads(path.read_text())
-        same = all(previous.get(k) == stamp[k] for k in ("fingerprint", "partition_size", "partitions"))
+        same = all(previous.get(k) == stamp[k] for k in ("fingerprint", "data", "partition_size", "partitions"))
         if not same and not overwrite:
-            raise SpecError("output.dir", f"'{out_dir}' holds an expansion of a different spec "
+            raise SpecError("output.dir", f"'{out_dir}' holds an expansion of a different spec or data "
                             f"(fingerprint {previous.get('fingerprint')}, this spec {stamp['fingerprint']})",
                             fix="choose another output dir (--out), or pass --overwrite to replace it")
         if not same:

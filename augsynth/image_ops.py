@@ -90,6 +90,22 @@ def _param_error(name: str, params: dict[str, Any], path: str, err: ValueError) 
                      fix=f"see the albumentations documentation of {name} for valid values")
 
 
+def check_shape_preserved(ops: list[dict[str, Any]], shape: tuple[int, ...]) -> None:
+    """Apply every op (forced on) to a blank image of the dataset's shape: each must run, and the size must hold."""
+    image = np.zeros(shape, dtype=np.uint8)
+    for i, op in enumerate(ops):
+        try:
+            image = build_transform({**op, "p": 1.0})(image=image)["image"]
+        except Exception as err:  # albumentations raises several types for impossible sizes
+            raise SpecError(f"augment.image[{i}]", f"{op['op']} cannot run on {shape[:2]} images: {err}",
+                            fix="choose parameters that fit dataset.image_size") from None
+    if image.shape != shape:
+        raise SpecError("augment.image", f"the ops turn {shape[:2]} images into {image.shape[:2]}; every copy must "
+                        "keep the dataset's image size so arms can be trained together",
+                        fix=f"end with an op that restores the size, e.g. {{op: RandomCrop, height: {shape[0]}, "
+                            f"width: {shape[1]}}}, or change dataset.image_size")
+
+
 def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform:
     """Instantiate a validated op entry as its albumentations transform."""
     params = {k: v for k, v in op_entry.items() if k != "op"}

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from augsynth.datasets import BadInput, ImageFormat, Record
 from augsynth.datasets.base import encode_png
+from augsynth.errors import DataError
 from augsynth.pipeline import Pipeline
 from augsynth.seeding import seed_tuple
 from augsynth.spec import Spec
@@ -61,6 +62,9 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
             continue
         for copy in range(spec.augment.copies + 1):
             out, applied = (image, []) if copy == 0 else pipeline.augment(image, record.index, copy)
+            if out.shape != image.shape:
+                raise DataError(f"augment.image turned {record.source_id} from {image.shape} into {out.shape}; "
+                                "set dataset.image_size so the ops are checked at load, and keep the size")
             _append(rows, record, copy, out, Pipeline.ops_json(applied), seed_tuple(spec.seed, record.index, copy))
     table = pa.table(rows, schema=SHARD_SCHEMA)
     final = Path(shards_dir) / shard_name(partition)

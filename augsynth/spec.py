@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from augsynth.errors import SpecError, did_you_mean, format_path
-from augsynth.image_ops import validate_op
+from augsynth.image_ops import check_shape_preserved, validate_op
 
 
 class _Section(BaseModel):
@@ -153,10 +153,13 @@ def parse_spec(raw: Any) -> Spec:
 
 
 def _check_semantics(spec: Spec) -> None:
-    from augsynth.datasets import check_source
+    from augsynth.datasets import check_source, image_format
     from augsynth.train.models import check_model_and_device
 
     check_source(spec.dataset)
+    fmt = image_format(spec.dataset)
+    if fmt.size_hw is not None:
+        check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
     check_model_and_device(spec.train)
     needs_copies = "augmented" in spec.train.arms
     if needs_copies and (spec.augment.copies == 0 or not spec.augment.image):

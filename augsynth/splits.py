@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from augsynth.datasets import BadInput, ImageFormat, Quarantined, Record, image_format, load_source
+from augsynth.datasets.base import pixel_hash
 from augsynth.errors import DataError
 from augsynth.seeding import SPLIT_STREAM, stream_rng
 
@@ -30,7 +31,7 @@ def make_splits(spec) -> Splits:
     """Split the spec's data source. The test split depends only on (seed, test_fraction)."""
     dataset = spec.dataset
     source = load_source(dataset)
-    records, duplicates = _dedupe(source.records)
+    records, duplicates = _dedupe(source.records, image_format(dataset))
     if len({r.label for r in records}) < 2:
         raise DataError(f"{dataset.source}: needs at least two classes, found {len(source.classes)}")
     labels = np.array([r.label for r in records])
@@ -46,12 +47,17 @@ def make_splits(spec) -> Splits:
     return Splits(train, val, test, source.classes, fmt, duplicates, list(source.quarantined))
 
 
-def _dedupe(records: list[Record]) -> tuple[list[Record], int]:
+def _dedupe(records: list[Record], fmt: ImageFormat) -> tuple[list[Record], int]:
+    """Drop repeated images (same decoded pixels, whatever the encoding); the first occurrence stays."""
     seen: set[str] = set()
     unique = []
     for record in records:
-        if record.content_hash not in seen:
-            seen.add(record.content_hash)
+        try:
+            key = pixel_hash(fmt.decode(record.payload))
+        except BadInput:
+            key = record.content_hash  # unreadable: kept, and quarantined when it is decoded for use
+        if key not in seen:
+            seen.add(key)
             unique.append(record)
     return unique, len(records) - len(unique)
 

@@ -7,7 +7,19 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import dask
 from distributed import Client, LocalCluster
+
+
+def _worker_environ() -> dict:
+    """Dask's worker environment without its malloc trim threshold.
+
+    Setting MALLOC_TRIM_THRESHOLD_ also turns off glibc's adaptive mmap threshold, so every tensor torch frees
+    goes back to the kernel and is faulted in again on the next step: training ran about 1.4x slower.
+    """
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return environ
 
 
 def default_workers() -> int:
@@ -21,6 +33,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    environ = {"distributed.nanny.pre-spawn-environ": _worker_environ()}
+    with dask.config.set(environ), LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                                processes=True, dashboard_address=":0",
+                                                silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client

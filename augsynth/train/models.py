@@ -28,15 +28,15 @@ def _conv_trunk(in_channels: int, widths: tuple[int, int, int]) -> list[nn.Modul
 @MODELS.register("small-cnn")
 def small_cnn(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, then a linear head on the flattened (position-aware) feature map."""
-    return nn.Sequential(*_conv_trunk(in_channels, (32, 64, 128)), nn.MaxPool2d(2), nn.Flatten(),
+    return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.MaxPool2d(2), nn.Flatten(),
                          nn.Dropout(0.3), nn.LazyLinear(n_classes))
 
 
 @MODELS.register("small-cnn-gap")
 def small_cnn_gap(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, global average pooling (built-in translation invariance), linear head."""
-    return nn.Sequential(*_conv_trunk(in_channels, (32, 64, 128)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                         nn.Dropout(0.2), nn.Linear(128, n_classes))
+    return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Dropout(0.2), nn.Linear(64, n_classes))
 
 
 def resolve_device(choice: str) -> torch.device:

@@ -69,14 +69,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _train(spec, out: Path, args: argparse.Namespace) -> int:
-    from augsynth.dask_cluster import dask_client
-    from augsynth.expand import expand
     from augsynth.preview import preview
     from augsynth.train.compare import compare
 
-    with dask_client(args.workers, args.scheduler) as client:
-        print(expand(spec, out, client=client, overwrite=args.overwrite).summary())
-        report = compare(spec, out, client=client)
+    report = compare(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite)
     if args.command == "run":
         preview(spec, Path(out) / "preview.png")
     print(_headline(report, Path(out)))
@@ -84,7 +80,9 @@ def _train(spec, out: Path, args: argparse.Namespace) -> int:
 
 
 def _headline(report: dict, out: Path) -> str:
-    lines = [f"{arm:>12}: {100 * s['mean']:.1f}% [{100 * s['ci95'][0]:.1f}, {100 * s['ci95'][1]:.1f}]"
+    exp = report["expansion"]
+    lines = [f"expansion: inputs {exp['inputs']} / written {exp['written']} / quarantined {exp['quarantined']}"]
+    lines += [f"{arm:>12}: {100 * s['mean']:.1f}% [{100 * s['ci95'][0]:.1f}, {100 * s['ci95'][1]:.1f}]"
              for arm, s in report["arms"].items()]
     lines += [f"{'gain ' + arm:>12}: {100 * g['mean']:+.1f} pts [{100 * g['ci95'][0]:+.1f}, {100 * g['ci95'][1]:+.1f}]"
               for arm, g in report["gain"].items()]

@@ -29,7 +29,7 @@ def run_seeds(spec: Spec, count: int) -> list[int]:
 
 
 def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
-            client: Client | None = None, progress: bool = True) -> dict:
+            client: Client | None = None, overwrite: bool = False, progress: bool = True) -> dict:
     """Expand (resuming), train every arm over ``train.seeds`` seeds, and write the report into ``out``."""
     start = time.perf_counter()
     out_dir = Path(out or spec.output.dir)
@@ -38,7 +38,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
     context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
     with context as active:
         splits = make_splits(spec)
-        expansion = expand(spec, out_dir, client=active, splits=splits, progress=progress)
+        expansion = expand(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
         val, val_quarantined = decode_records(splits.val, splits.image_format)
         test, test_quarantined = decode_records(splits.test, splits.image_format)
         main_size = spec.dataset.train_per_class

@@ -23,8 +23,14 @@ class Splits:
     test: list[Record]
     classes: list[str]
     image_format: ImageFormat
+    pool: list[Record] = field(default_factory=list)
     duplicates: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
+
+    def resized(self, spec) -> Splits:
+        """The same test split, with validation and train re-carved for ``spec`` (another ``train_per_class``)."""
+        val, train = _carve(spec, self.pool, self.classes)
+        return replace(self, train=train, val=val)
 
 
 def make_splits(spec) -> Splits:
@@ -40,11 +46,12 @@ def make_splits(spec) -> Splits:
         raise DataError(f"{dataset.source}: every class needs at least 2 samples for a stratified test split")
     pool_idx, test_idx = train_test_split(np.arange(len(records)), test_size=dataset.test_fraction,
                                           stratify=labels, random_state=spec.seed % 2**32)
-    val, train = _carve(spec, [records[i] for i in sorted(pool_idx)], source.classes)
+    pool = [records[i] for i in sorted(pool_idx)]
+    val, train = _carve(spec, pool, source.classes)
     test = [records[i] for i in sorted(test_idx)]
     fmt = image_format(dataset)
     fmt = replace(fmt, shape=_expected_shape(fmt, records))
-    return Splits(train, val, test, source.classes, fmt, duplicates, list(source.quarantined))
+    return Splits(train, val, test, source.classes, fmt, pool, duplicates, list(source.quarantined))
 
 
 def _dedupe(records: list[Record], fmt: ImageFormat) -> tuple[list[Record], int]:

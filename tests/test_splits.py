@@ -81,6 +81,15 @@ def test_too_many_train_samples_is_a_data_error():
         _splits(train_per_class=500)
 
 
+def test_resized_splits_equal_splits_made_from_scratch(by_size):
+    spec = parse_spec(tiny_spec_dict(dataset={"val_per_class": 2, "train_per_class": 6}))
+    resized = by_size[3].resized(spec)
+    for part in ("train", "val", "test"):
+        assert _ids(getattr(resized, part)) == _ids(getattr(by_size[6], part))
+    with pytest.raises(DataError, match="train_per_class"):
+        by_size[3].resized(spec.with_train_per_class(500))
+
+
 def test_duplicate_images_are_dropped(tmp_path):
     root = make_image_folder(tmp_path / "images", classes=("x", "y"), per_class=7, size=10)
     (root / "x" / "zz_dup_a.png").write_bytes((root / "x" / "img_00.png").read_bytes())

@@ -13,7 +13,7 @@ from augsynth.errors import DataError
 from augsynth.expand import expand
 from augsynth.seeding import TRAIN_STREAM, stream_rng
 from augsynth.spec import Spec
-from augsynth.splits import make_splits
+from augsynth.splits import Splits, make_splits
 from augsynth.train.classical import random_forest_accuracy
 from augsynth.train.data import arm_data, check_no_overlap, decode_records
 from augsynth.train.loop import ArrayData
@@ -46,7 +46,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
         jobs = [Job(arm, main_size, k, seed, arms[arm]) for arm in config.arms
                 for k, seed in enumerate(run_seeds(spec, config.seeds))]
-        curve_train, skipped = _curve_arms(spec, out_dir, active, progress)
+        curve_train, skipped = _curve_arms(spec, splits, out_dir, active, progress)
         curve_seeds = run_seeds(spec, config.learning_curve_seeds or config.seeds)
         jobs += [Job(arm, size, k, seed, data) for (size, arm), data in curve_train.items()
                  for k, seed in enumerate(curve_seeds)]
@@ -83,7 +83,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
     return report
 
 
-def _curve_arms(spec: Spec, out_dir: Path, client: Client, progress: bool) -> tuple[dict, list[dict]]:
+def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progress: bool) -> tuple[dict, list[dict]]:
     """Train arrays of each learning-curve size other than the main one (expanded under out/learning_curve)."""
     data: dict[tuple[int, str], ArrayData] = {}
     skipped = []
@@ -93,12 +93,12 @@ def _curve_arms(spec: Spec, out_dir: Path, client: Client, progress: bool) -> tu
             continue
         sized = spec.with_train_per_class(size)
         try:
-            splits = make_splits(sized)
+            sized_splits = splits.resized(sized)
         except DataError as err:
             skipped.append({"train_size": size, "reason": str(err)})
             continue
         where = out_dir / "learning_curve" / f"n{size}"
-        expand(sized, where, client=client, splits=splits, progress=progress)
+        expand(sized, where, client=client, splits=sized_splits, progress=progress)
         for arm in curve_arms:
             data[(size, arm)] = arm_data(where, arm)
     return data, skipped

@@ -80,14 +80,17 @@ def _train(spec, out: Path, args: argparse.Namespace) -> int:
 
 
 def _headline(report: dict, out: Path) -> str:
+    from augsynth.train.report import fmt, fmt_ci
+
     exp = report["expansion"]
     lines = [f"expansion: inputs {exp['inputs']} / written {exp['written']} / quarantined {exp['quarantined']}"]
-    lines += [f"{arm:>12}: {100 * s['mean']:.1f}% [{100 * s['ci95'][0]:.1f}, {100 * s['ci95'][1]:.1f}]"
-             for arm, s in report["arms"].items()]
-    lines += [f"{'gain ' + arm:>12}: {100 * g['mean']:+.1f} pts [{100 * g['ci95'][0]:+.1f}, {100 * g['ci95'][1]:+.1f}]"
+    metric = report["metric"]
+    lines += [f"{arm:>14}: {metric} {fmt(s['mean'], report)} {fmt_ci(s['ci95'], report)}"
+              for arm, s in report["arms"].items()]
+    lines += [f"{arm + ' - base':>14}: {fmt(g['mean'], report, True)} {fmt_ci(g['ci95'], report, True)} (paired)"
               for arm, g in report["gain"].items()]
     if report.get("classical_baseline"):
-        lines.append(f"{'rand. forest':>12}: {100 * report['classical_baseline']['mean']:.1f}%")
+        lines.append(f"{'random forest':>14}: {metric} {fmt(report['classical_baseline']['mean'], report)}")
     lines.append(f"report: {out / 'report.md'} ({report['wall_seconds']:.0f} s)")
     return "\n".join(lines)
 

@@ -16,11 +16,11 @@ from tqdm.auto import tqdm
 
 from augsynth.dask_cluster import dask_client
 from augsynth.errors import DataError, SpecError
-from augsynth.shard_task import SHARD_SCHEMA, file_sha256, run_partition, shard_name
+from augsynth.shard_task import file_sha256, run_partition, shard_name, shard_schema
 from augsynth.spec import Spec
 from augsynth.splits import Splits, make_splits
 
-MANIFEST_COLUMNS = [name for name in SHARD_SCHEMA.names if name != "image"]
+MANIFEST_COLUMNS = [name for name in shard_schema("classification").names if name != "image"]
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pydantic  # noqa: E402
 
 from augsynth.errors import SpecError, did_you_mean  # noqa: E402
 from augsynth.registry import Registry, UnknownName  # noqa: E402
+from augsynth.shift_x import ShiftX  # noqa: E402
 
 Effect = Literal["geometric", "photometric"]
 
@@ -44,9 +45,16 @@ _LABEL_SAFE_FOR_CLASSES: dict[str, Effect] = {
     "GaussNoise": "photometric",
     "GaussianBlur": "photometric",
     "RandomBrightnessContrast": "photometric",
+    "RandomGamma": "photometric",
+    "RandomShadow": "photometric",
+    "HueSaturationValue": "photometric",
+    "MotionBlur": "photometric",
 }
 for _name, _effect in _LABEL_SAFE_FOR_CLASSES.items():
     IMAGE_OPS.add(_name, ImageOp(_name, getattr(A, _name), _effect))
+IMAGE_OPS.add("ShiftX", ImageOp("ShiftX", ShiftX, "geometric"))
+
+LABEL_KEYS = ("label_invariant",)  # op-entry keys read by augsynth's label rules, not by albumentations
 
 
 def validate_op(raw: Any, path: str) -> dict[str, Any]:
@@ -54,7 +62,10 @@ def validate_op(raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict) or "op" not in raw:
         raise SpecError(path, f"expected a mapping with an 'op' key, got {raw!r}",
                         fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
-    name, params = raw["op"], {k: v for k, v in raw.items() if k != "op"}
+    name, params = raw["op"], _transform_params(raw)
+    if not isinstance(raw.get("label_invariant", False), bool):
+        raise SpecError(f"{path}.label_invariant", f"expected true or false, got {raw['label_invariant']!r}",
+                        fix="write label_invariant: true only for an op you know leaves the label unchanged")
     try:
         op = IMAGE_OPS.get(str(name))
     except UnknownName as err:
@@ -72,7 +83,12 @@ def validate_op(raw: Any, path: str) -> dict[str, Any]:
         op.transform(**params, strict=True)  # albumentations validates with its own InitSchema
     except ValueError as err:
         raise _param_error(name, params, path, err) from None
-    return {"op": name, **params}
+    return {"op": name, **params, **{key: raw[key] for key in LABEL_KEYS if key in raw}}
+
+
+def _transform_params(op_entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry's parameters for albumentations (without ``op`` and augsynth's label keys)."""
+    return {k: v for k, v in op_entry.items() if k != "op" and k not in LABEL_KEYS}
 
 
 def _param_error(name: str, params: dict[str, Any], path: str, err: ValueError) -> SpecError:
@@ -108,8 +124,7 @@ def check_shape_preserved(ops: list[dict[str, Any]], shape: tuple[int, ...]) -> 
 
 def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform:
     """Instantiate a validated op entry as its albumentations transform."""
-    params = {k: v for k, v in op_entry.items() if k != "op"}
-    return IMAGE_OPS.get(op_entry["op"]).transform(**params)
+    return IMAGE_OPS.get(op_entry["op"]).transform(**_transform_params(op_entry))
 
 
 def jsonable_params(params: dict[str, Any], max_array: int = 16) -> dict[str, Any]:

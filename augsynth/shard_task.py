@@ -3,42 +3,52 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from augsynth.datasets import BadInput, ImageFormat, Record
 from augsynth.datasets.base import encode_png
 from augsynth.errors import DataError
+from augsynth.labels import LabelAdjuster
 from augsynth.pipeline import Pipeline
 from augsynth.seeding import seed_tuple
 from augsynth.spec import Spec
 
-SHARD_SCHEMA = pa.schema([
-    ("id", pa.string()),
-    ("source_id", pa.string()),
-    ("sample_index", pa.int64()),
-    ("copy", pa.int32()),
-    ("origin", pa.string()),
-    ("image", pa.binary()),
-    ("height", pa.int32()),
-    ("width", pa.int32()),
-    ("label_before", pa.int64()),
-    ("label", pa.int64()),
-    ("ops", pa.string()),
-    ("seed", pa.list_(pa.int64())),
-])
+
+def shard_schema(task: str) -> pa.Schema:
+    """Columns of a shard; labels are integers (class index) or floats (regression target)."""
+    label = pa.int64() if task == "classification" else pa.float64()
+    return pa.schema([
+        ("id", pa.string()),
+        ("source_id", pa.string()),
+        ("sample_index", pa.int64()),
+        ("copy", pa.int32()),
+        ("view", pa.string()),
+        ("origin", pa.string()),
+        ("image", pa.binary()),
+        ("height", pa.int32()),
+        ("width", pa.int32()),
+        ("label_before", label),
+        ("label", label),
+        ("label_rule", pa.string()),
+        ("ops", pa.string()),
+        ("seed", pa.list_(pa.int64())),
+    ])
 
 
 @lru_cache(maxsize=4)
-def _pipeline(spec_json: str) -> tuple[Spec, Pipeline]:
+def _pipeline(spec_json: str) -> tuple[Spec, Pipeline, LabelAdjuster]:
     """Each worker process builds the pipeline of a spec once."""
     spec = Spec.model_validate_json(spec_json)
-    return spec, Pipeline.from_spec(spec)
+    return spec, Pipeline.from_spec(spec), LabelAdjuster(spec.augment.image, spec.target)
 
 
 def shard_name(partition: int) -> str:
@@ -51,12 +61,14 @@ def file_sha256(path: Path) -> str:
 
 def run_partition(spec_json: str, partition: int, records: list[Record], fmt: ImageFormat, shards_dir: str) -> dict:
     """Augment ``records`` (copy 0 is the original), write the shard atomically, return its manifest entry."""
-    spec, pipeline = _pipeline(spec_json)
-    rows: dict[str, list] = {name: [] for name in SHARD_SCHEMA.names}
+    spec, pipeline, adjuster = _pipeline(spec_json)
+    schema = shard_schema(spec.dataset.task)
+    rows: dict[str, list] = {name: [] for name in schema.names}
     quarantined = []
     for record in records:
         try:
             image = fmt.decode(record.payload)
+            views = [(name, fmt.decode(payload)) for name, payload in record.views]
         except BadInput as err:
             quarantined.append({"source_id": record.source_id, "reason": str(err)})
             continue
@@ -65,8 +77,14 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
             if out.shape != image.shape:
                 raise DataError(f"augment.image turned {record.source_id} from {image.shape} into {out.shape}; "
                                 "set dataset.image_size so the ops are checked at load, and keep the size")
-            _append(rows, record, copy, out, Pipeline.ops_json(applied), seed_tuple(spec.seed, record.index, copy))
-    table = pa.table(rows, schema=SHARD_SCHEMA)
+            label, notes = adjuster.adjust(record.label, applied)
+            row = Row(record, copy, "center", "original" if copy == 0 else "augmented", out, label, notes,
+                      Pipeline.ops_json(applied))
+            row.append_to(rows, spec.seed)
+        for name, view in views:
+            label, note = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
+            Row(record, 0, name, "side", view, label, [note], "[]").append_to(rows, spec.seed)
+    table = pa.table(rows, schema=schema)
     final = Path(shards_dir) / shard_name(partition)
     temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
     pq.write_table(table, temp, compression="zstd")
@@ -76,17 +94,33 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
             "rows": table.num_rows, "sha256": file_sha256(final)}
 
 
-def _append(rows: dict[str, list], record: Record, copy: int, image, ops: str, seed: list[int]) -> None:
-    rows["id"].append(f"{record.source_id}#{copy}")
-    rows["source_id"].append(record.source_id)
-    rows["sample_index"].append(record.index)
-    rows["copy"].append(copy)
-    rows["origin"].append("original" if copy == 0 else "augmented")
-    rows["image"].append(encode_png(image))
-    rows["height"].append(image.shape[0])
-    rows["width"].append(image.shape[1])
-    rows["label_before"].append(record.label)
-    rows["label"].append(record.label)
-    rows["ops"].append(ops)
-    rows["seed"].append(seed)
+def side_camera_label(label: float, side: str, correction: float) -> tuple[float, str]:
+    """A side camera sees the car displaced to its side, so it must steer back: left +correction, right -."""
+    sign = 1.0 if side == "left" else -1.0
+    return label + sign * correction, f"side camera {side}: {sign * correction:+g}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One output row before encoding: which record, copy and camera view, and the label after adjustment."""
+
+    record: Record
+    copy: int
+    view: str
+    origin: str
+    image: np.ndarray
+    label: float | int
+    notes: list[str]
+    ops: str
+
+    def append_to(self, rows: dict[str, list], seed: int) -> None:
+        suffix = "" if self.view == "center" else f"@{self.view}"
+        values = {"id": f"{self.record.source_id}{suffix}#{self.copy}", "source_id": self.record.source_id,
+                  "sample_index": self.record.index, "copy": self.copy, "view": self.view, "origin": self.origin,
+                  "image": encode_png(self.image), "height": self.image.shape[0], "width": self.image.shape[1],
+                  "label_before": self.record.label, "label": self.label,
+                  "label_rule": json.dumps(self.notes), "ops": self.ops,
+                  "seed": seed_tuple(seed, self.record.index, self.copy)}
+        for name, value in values.items():
+            rows[name].append(value)
 

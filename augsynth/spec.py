@@ -13,24 +13,48 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from augsynth.errors import SpecError, did_you_mean, format_path
 from augsynth.image_ops import check_shape_preserved, validate_op
+from augsynth.labels import LabelSpec, Target, rule_for
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SideCameras(_Section):
+    """Left/right camera images of each frame, added to training with the steering correction."""
+
+    correction: float = Field(default=0.2, gt=0)
+    left_column: str = "left"
+    right_column: str = "right"
+
+
 class DatasetSpec(_Section):
     """Where the data comes from and how it is split."""
 
     source: str = "sklearn:digits"
-    task: Literal["classification"] = "classification"
+    task: Literal["classification", "regression"] = "classification"
+    target: str | None = None
     image_size: int | tuple[int, int] | None = None
     channels: Literal[1, 3] | None = None
     train_per_class: int | None = Field(default=None, ge=1)
     val_per_class: int = Field(default=3, ge=1)
+    train_size: int | None = Field(default=None, ge=1)
+    val_size: int = Field(default=50, ge=1)
+    frames: int | None = Field(default=None, ge=10)
     test_fraction: float = Field(default=0.3, gt=0.0, lt=1.0)
     image_column: str = "image"
-    label_column: str = "label"
+    label_column: str | None = None
+    side_cameras: SideCameras | None = None
+
+    @property
+    def label_field(self) -> str:
+        """The column holding the label: ``label_column``, else the regression target's name, else ``label``."""
+        return self.label_column or self.target or "label"
+
+    @property
+    def train_amount(self) -> int | None:
+        """The small-data size: train samples per class (classification) or train frames (regression)."""
+        return self.train_per_class if self.task == "classification" else self.train_size
 
     @property
     def size_hw(self) -> tuple[int, int] | None:
@@ -62,7 +86,9 @@ class OutputSpec(_Section):
     partition_size: int = Field(default=256, ge=1)
 
 
-ArmName = Literal["baseline", "augmented"]
+ArmName = Literal["baseline", "augmented", "naive"]
+CLASSIFICATION_LOSSES = ("cross_entropy", "cosine")
+REGRESSION_LOSSES = ("huber", "mse")
 
 
 class TrainSpec(_Section):
@@ -75,7 +101,7 @@ class TrainSpec(_Section):
     batch_size: int = Field(default=64, ge=1)
     lr: float = Field(default=3e-3, gt=0)
     weight_decay: float = Field(default=5e-4, ge=0)
-    loss: Literal["cross_entropy", "cosine"] = "cross_entropy"
+    loss: Literal["cross_entropy", "cosine", "huber", "mse"] | None = None
     eval_every: int = Field(default=25, ge=1)
     patience: int = Field(default=8, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -96,7 +122,7 @@ class TrainSpec(_Section):
     @classmethod
     def _positive_sizes(cls, sizes: list[int]) -> list[int]:
         if any(n < 1 for n in sizes):
-            raise ValueError("learning-curve sizes are train samples per class and must be >= 1")
+            raise ValueError("learning-curve sizes (train samples per class, or frames) must be >= 1")
         return sorted(set(sizes))
 
 
@@ -107,19 +133,32 @@ class Spec(_Section):
     name: str
     seed: int = Field(default=0, ge=0)
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
+    labels: dict[str, LabelSpec] = Field(default_factory=dict)
     augment: AugmentSpec = Field(default_factory=AugmentSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
 
     def fingerprint(self, *sections: str) -> str:
         """A content hash of the given top-level sections (all that shape the data when none given)."""
-        keys = sections or ("version", "seed", "dataset", "augment")
+        keys = sections or ("version", "seed", "dataset", "labels", "augment")
         data = self.model_dump(mode="json", include=set(keys))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
-    def with_train_per_class(self, n: int) -> Spec:
-        """The same spec with another small-data size (learning curves)."""
-        return self.model_copy(update={"dataset": self.dataset.model_copy(update={"train_per_class": n})})
+    @property
+    def target(self) -> Target:
+        """The label the image ops act on: class labels, or the declared regression target."""
+        name = self.dataset.target if self.dataset.task == "regression" else None
+        return Target(name, self.labels.get(name) if name else None)
+
+    @property
+    def loss(self) -> str:
+        """The training loss: as given, else cross-entropy (classification) or Huber (regression)."""
+        return self.train.loss or ("cross_entropy" if self.dataset.task == "classification" else "huber")
+
+    def with_train_size(self, n: int) -> Spec:
+        """The same spec with another small-data size (learning curves): per class, or frames for regression."""
+        field = "train_per_class" if self.dataset.task == "classification" else "train_size"
+        return self.model_copy(update={"dataset": self.dataset.model_copy(update={field: n})})
 
 
 def load_spec(source: str | Path | dict) -> Spec:
@@ -156,15 +195,53 @@ def _check_semantics(spec: Spec) -> None:
     from augsynth.datasets import check_source, image_format
     from augsynth.train.models import check_model_and_device
 
+    _check_task(spec)
+    for i, op in enumerate(spec.augment.image):
+        rule_for(op, spec.target, f"augment.image[{i}]")
     check_source(spec.dataset)
     fmt = image_format(spec.dataset)
     if fmt.size_hw is not None:
         check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
     check_model_and_device(spec.train)
-    needs_copies = "augmented" in spec.train.arms
-    if needs_copies and (spec.augment.copies == 0 or not spec.augment.image):
-        raise SpecError("augment", "the 'augmented' arm needs augment.copies >= 1 and at least one image op",
-                        fix="add ops under augment.image, or drop 'augmented' from train.arms")
+    for arm in ("augmented", "naive"):
+        if arm in spec.train.arms and (spec.augment.copies == 0 or not spec.augment.image):
+            raise SpecError("augment", f"the '{arm}' arm needs augment.copies >= 1 and at least one image op",
+                            fix=f"add ops under augment.image, or drop '{arm}' from train.arms")
+
+
+def _check_task(spec: Spec) -> None:
+    """Fields that belong to the other task, a regression target that is not declared, a loss for the wrong task."""
+    data, train = spec.dataset, spec.train
+    if data.task == "classification":
+        misplaced = [("dataset.target", data.target), ("dataset.train_size", data.train_size),
+                     ("dataset.side_cameras", data.side_cameras), ("labels", spec.labels or None)]
+        for path, value in misplaced:
+            if value is not None:
+                raise SpecError(path, "only used when dataset.task is regression",
+                                fix="set dataset.task: regression, or remove the key")
+        if "naive" in train.arms:
+            raise SpecError("train.arms", "the 'naive' arm (augmented images with unadjusted labels) only exists "
+                            "for regression targets; class labels are never adjusted", fix="remove 'naive'")
+        if train.loss in REGRESSION_LOSSES:
+            raise SpecError("train.loss", f"'{train.loss}' is a regression loss",
+                            fix=f"use one of {', '.join(CLASSIFICATION_LOSSES)} for classification")
+        return
+    if data.train_per_class is not None:
+        raise SpecError("dataset.train_per_class", "regression has no classes",
+                        fix="give the number of training frames as dataset.train_size")
+    if data.target is None:
+        raise SpecError("dataset.target", "regression needs the name of its target",
+                        fix="add dataset.target: steering and declare it under labels")
+    if data.target not in spec.labels:
+        close = did_you_mean(data.target, spec.labels)
+        hint = f"did you mean '{close}'? " if close else ""
+        raise SpecError("dataset.target", f"the target '{data.target}' is not declared under labels "
+                        f"(declared: {', '.join(spec.labels) or 'none'})",
+                        fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, "
+                            "shift_gain: 0.01}}")
+    if train.loss in CLASSIFICATION_LOSSES:
+        raise SpecError("train.loss", f"'{train.loss}' is a classification loss",
+                        fix=f"use one of {', '.join(REGRESSION_LOSSES)} for regression")
 
 
 def _read_yaml(path: Path) -> Any:

@@ -38,20 +38,31 @@ def make_splits(spec) -> Splits:
     dataset = spec.dataset
     source = load_source(dataset)
     records, duplicates = _dedupe(source.records, image_format(dataset))
-    if len({r.label for r in records}) < 2:
-        raise DataError(f"{dataset.source}: needs at least two classes, found {len(source.classes)}")
-    labels = np.array([r.label for r in records])
-    _, counts = np.unique(labels, return_counts=True)
-    if counts.min() < 2:
-        raise DataError(f"{dataset.source}: every class needs at least 2 samples for a stratified test split")
+    strata = _strata(dataset, records)
     pool_idx, test_idx = train_test_split(np.arange(len(records)), test_size=dataset.test_fraction,
-                                          stratify=labels, random_state=spec.seed % 2**32)
+                                          stratify=strata, random_state=spec.seed % 2**32)
     pool = [records[i] for i in sorted(pool_idx)]
     val, train = _carve(spec, pool, source.classes)
     test = [records[i] for i in sorted(test_idx)]
     fmt = image_format(dataset)
     fmt = replace(fmt, shape=_expected_shape(fmt, records))
     return Splits(train, val, test, source.classes, fmt, pool, duplicates, list(source.quarantined))
+
+
+def _strata(dataset, records: list[Record], bins: int = 5) -> np.ndarray:
+    """What the test split is stratified on: the class, or the quantile bin of a regression target."""
+    labels = np.array([r.label for r in records])
+    if dataset.task == "regression":
+        if len(records) < 4 * bins:
+            raise DataError(f"{dataset.source}: {len(records)} frames are too few to split; need at least {4 * bins}")
+        edges = np.quantile(labels, np.linspace(0, 1, bins + 1)[1:-1])
+        return np.searchsorted(edges, labels, side="right")
+    if len(set(labels.tolist())) < 2:
+        raise DataError(f"{dataset.source}: needs at least two classes, found {len(set(labels.tolist()))}")
+    _, counts = np.unique(labels, return_counts=True)
+    if counts.min() < 2:
+        raise DataError(f"{dataset.source}: every class needs at least 2 samples for a stratified test split")
+    return labels
 
 
 def _dedupe(records: list[Record], fmt: ImageFormat) -> tuple[list[Record], int]:
@@ -70,11 +81,14 @@ def _dedupe(records: list[Record], fmt: ImageFormat) -> tuple[list[Record], int]
 
 
 def _carve(spec, pool: list[Record], classes: list[str]) -> tuple[list[Record], list[Record]]:
-    """Per class, a seeded order of the non-test pool: first the validation samples, then the train subset.
+    """Per class (or over all frames, for regression), a seeded order of the non-test pool: first the validation
+    samples, then the train subset.
 
     Train subsets are nested: the first 5 per class are also in the first 10, so learning curves add data.
     """
     dataset = spec.dataset
+    if dataset.task == "regression":
+        return _carve_frames(spec, pool)
     by_class: dict[int, list[Record]] = defaultdict(list)
     for record in pool:
         by_class[record.label].append(record)
@@ -90,6 +104,19 @@ def _carve(spec, pool: list[Record], classes: list[str]) -> tuple[list[Record], 
                             "Lower dataset.train_per_class or dataset.val_per_class.")
         val += ranked[: dataset.val_per_class]
         train += ranked[dataset.val_per_class : dataset.val_per_class + want]
+    return sorted(val, key=lambda r: r.index), sorted(train, key=lambda r: r.index)
+
+
+def _carve_frames(spec, pool: list[Record]) -> tuple[list[Record], list[Record]]:
+    """Regression: one seeded order of all non-test frames; validation first, then the (nested) train subset."""
+    dataset = spec.dataset
+    ranked = [pool[i] for i in stream_rng(spec.seed, SPLIT_STREAM).permutation(len(pool))]
+    want = dataset.train_size or len(ranked) - dataset.val_size
+    if len(ranked) < dataset.val_size + want:
+        raise DataError(f"{dataset.source} has {len(ranked)} frames outside the test split; val_size="
+                        f"{dataset.val_size} + train_size={want} needs more. Lower dataset.train_size or "
+                        "dataset.val_size (or render more dataset.frames).")
+    val, train = ranked[: dataset.val_size], ranked[dataset.val_size : dataset.val_size + want]
     return sorted(val, key=lambda r: r.index), sorted(train, key=lambda r: r.index)
 
 

@@ -15,7 +15,7 @@ from sklearn.datasets import load_digits
 
 from augsynth import SpecError, expand
 from augsynth.expand import MANIFEST_COLUMNS, read_shards
-from augsynth.shard_task import SHARD_SCHEMA
+from augsynth.shard_task import shard_schema
 from augsynth.spec import parse_spec
 from augsynth.splits import make_splits
 from tests.conftest import make_image_folder, png_bytes, tiny_spec_dict
@@ -79,7 +79,7 @@ def test_layout_and_accounting(expansion):
 def test_every_row_carries_provenance(expansion):
     spec, out, result = expansion
     table = read_shards(out)
-    assert table.schema.equals(SHARD_SCHEMA)
+    assert table.schema.equals(shard_schema("classification"))
     rows = table.to_pylist()
     assert len(rows) == result.rows
     targets = load_digits().target

@@ -87,7 +87,7 @@ def test_resized_splits_equal_splits_made_from_scratch(by_size):
     for part in ("train", "val", "test"):
         assert _ids(getattr(resized, part)) == _ids(getattr(by_size[6], part))
     with pytest.raises(DataError, match="train_per_class"):
-        by_size[3].resized(spec.with_train_per_class(500))
+        by_size[3].resized(spec.with_train_size(500))
 
 
 def test_duplicate_images_are_dropped(tmp_path):

@@ -18,12 +18,14 @@ class BadInput(ValueError):
 
 @dataclass(frozen=True)
 class Record:
-    """One source sample: its position in the source, a stable id, an integer label and the image bytes."""
+    """One source sample: its position in the source, a stable id, its label (class index or regression target),
+    the image bytes, and optional side-camera views of the same moment as (name, bytes) pairs."""
 
     index: int
     source_id: str
-    label: int
+    label: int | float
     payload: bytes
+    views: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -40,7 +42,7 @@ class Quarantined:
 
 @dataclass
 class SourceData:
-    """All records of a source in a stable order, the class names, and inputs quarantined while listing."""
+    """All records of a source in a stable order, the class names (none for regression), and inputs quarantined."""
 
     records: list[Record]
     classes: list[str]

@@ -14,10 +14,11 @@ from augsynth.expand import expand
 from augsynth.seeding import TRAIN_STREAM, stream_rng
 from augsynth.spec import Spec
 from augsynth.splits import Splits, make_splits
-from augsynth.train.classical import random_forest_accuracy
+from augsynth.train.classical import random_forest_score
 from augsynth.train.data import arm_data, check_no_overlap, decode_records
 from augsynth.train.loop import ArrayData
 from augsynth.train.models import resolve_device
+from augsynth.train.objectives import objective_for
 from augsynth.train.report import write_report
 from augsynth.train.runner import Job, run_jobs
 from augsynth.train.stats import mean_ci, paired_gain, summary
@@ -41,7 +42,8 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         expansion = expand(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
         val, val_quarantined = decode_records(splits.val, splits.image_format)
         test, test_quarantined = decode_records(splits.test, splits.image_format)
-        main_size = spec.dataset.train_per_class
+        main_size = spec.dataset.train_amount
+        objective = objective_for(spec, len(splits.classes))
         arms = {arm: arm_data(out_dir, arm) for arm in config.arms}
         check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
         jobs = [Job(arm, main_size, k, seed, arms[arm]) for arm in config.arms
@@ -50,25 +52,32 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         curve_seeds = run_seeds(spec, config.learning_curve_seeds or config.seeds)
         jobs += [Job(arm, size, k, seed, data) for (size, arm), data in curve_train.items()
                  for k, seed in enumerate(curve_seeds)]
-        results = run_jobs(jobs, val, test, len(splits.classes), config, device, active, progress)
+        results = run_jobs(jobs, val, test, objective, config, device, active, progress)
     scores: dict[tuple[str, int | None], list[float]] = {}
+    others: dict[str, dict[str, list[float]]] = {}
     for job, result in zip(jobs, results, strict=True):
-        scores.setdefault((job.arm, job.train_size), []).append(result.test_accuracy)
-    forest = ([random_forest_accuracy(arms["baseline"], test, seed) for seed in run_seeds(spec, config.seeds)]
+        scores.setdefault((job.arm, job.train_size), []).append(result.test[objective.metric])
+        if job.train_size == main_size:
+            for metric, value in result.test.items():
+                others.setdefault(job.arm, {}).setdefault(metric, []).append(value)
+    forest = ([random_forest_score(arms["baseline"], test, objective, seed) for seed in run_seeds(spec, config.seeds)]
               if config.classical_baseline else [])
     report = {
         "name": spec.name,
         "task": spec.dataset.task,
-        "metric": "accuracy",
-        "higher_is_better": True,
+        "metric": objective.metric,
+        "higher_is_better": objective.higher_is_better,
         "test_size": len(test),
         "validation_size": len(val),
-        "train_per_class": main_size,
+        "train_size": main_size,
+        "train_size_unit": "per class" if objective.task == "classification" else "frames",
         "seeds": config.seeds,
         "device": str(device),
         "arms": {arm: summary(scores[(arm, main_size)]) for arm in config.arms},
         "gain": {arm: paired_gain(scores[(arm, main_size)], scores[("baseline", main_size)])
                  for arm in config.arms if arm != "baseline"},
+        "metrics": {arm: {metric: summary(values) for metric, values in by_metric.items()}
+                    for arm, by_metric in others.items()},
         "classical_baseline": {"model": "random_forest", **summary(forest)} if forest else None,
         "learning_curve": _curve_points(scores, main_size, config, skipped),
         "expansion": {"inputs": expansion.inputs, "written": expansion.written,
@@ -89,9 +98,9 @@ def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progr
     skipped = []
     curve_arms = [arm for arm in spec.train.arms if arm in ("baseline", "augmented")]
     for size in spec.train.learning_curve:
-        if size == spec.dataset.train_per_class:
+        if size == spec.dataset.train_amount:
             continue
-        sized = spec.with_train_per_class(size)
+        sized = spec.with_train_size(size)
         try:
             sized_splits = splits.resized(sized)
         except DataError as err:

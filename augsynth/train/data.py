@@ -16,15 +16,22 @@ from augsynth.errors import DataError
 from augsynth.expand import read_shards
 from augsynth.train.loop import ArrayData
 
-ARM_ORIGINS = {"baseline": ("original",), "augmented": ("original", "augmented")}
+EXPANDED = ("original", "augmented", "side")
+ARM_ROWS = {  # arm -> (origins it trains on, label column it trains with)
+    "baseline": (("original",), "label"),
+    "augmented": (EXPANDED, "label"),
+    "naive": (EXPANDED, "label_before"),  # the same images with labels left unadjusted: what skipping costs
+}
 
 
 def arm_data(out_dir: str | Path, arm: str) -> ArrayData:
-    """The rows of an expansion that the given arm trains on."""
-    table = read_shards(out_dir, columns=["origin", "image", "label"])
-    table = table.filter(pc.is_in(table["origin"], value_set=pa.array(ARM_ORIGINS[arm], pa.string())))
+    """The rows of an expansion that the given arm trains on, with that arm's labels."""
+    origins, label_column = ARM_ROWS[arm]
+    table = read_shards(out_dir, columns=["origin", "image", label_column])
+    table = table.filter(pc.is_in(table["origin"], value_set=pa.array(origins, pa.string())))
     images = np.stack([np.asarray(Image.open(io.BytesIO(png))) for png in table["image"].to_pylist()])
-    return ArrayData(images, np.asarray(table["label"].to_pylist(), dtype=np.int64))
+    labels = table[label_column].to_numpy()
+    return ArrayData(images, labels.astype(np.int64 if pa.types.is_integer(table[label_column].type) else np.float32))
 
 
 def decode_records(records: list[Record], fmt) -> tuple[ArrayData, list[dict]]:
@@ -36,7 +43,8 @@ def decode_records(records: list[Record], fmt) -> tuple[ArrayData, list[dict]]:
             labels.append(record.label)
         except BadInput as err:
             quarantined.append({"source_id": record.source_id, "reason": str(err)})
-    return ArrayData(np.stack(images), np.asarray(labels, dtype=np.int64)), quarantined
+    dtype = np.int64 if all(isinstance(label, int) for label in labels) else np.float32
+    return ArrayData(np.stack(images), np.asarray(labels, dtype=dtype)), quarantined
 
 
 def check_no_overlap(named: dict[str, ArrayData]) -> None:

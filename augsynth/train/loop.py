@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from augsynth.train.losses import LOSSES
 from augsynth.train.models import MODELS
+from augsynth.train.objectives import Objective
 
 
 @dataclass
 class ArrayData:
-    """Images (N, H, W[, C]) uint8 and integer labels."""
+    """Images (N, H, W[, C]) uint8 and labels (integer classes or float targets)."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -26,52 +26,48 @@ class ArrayData:
     def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.from_numpy(self.images).float().div_(255.0)
         x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
-        return x.sub_(0.5).div_(0.5).contiguous().to(device), torch.from_numpy(self.labels).long().to(device)
+        labels = torch.from_numpy(self.labels)
+        labels = labels.long() if labels.dtype == torch.int64 else labels.float()
+        return x.sub_(0.5).div_(0.5).contiguous().to(device), labels.to(device)
 
 
 @dataclass
 class RunResult:
-    test_accuracy: float
-    val_accuracy: float
+    """Test metrics of the best-on-validation weights, and how the run went."""
+
+    test: dict[str, float]
+    val_score: float
     best_step: int
     steps_run: int
     seconds: float
 
 
-@torch.no_grad()
-def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1024) -> float:
-    model.eval()
-    correct = sum(int((model(x[i : i + batch]).argmax(1) == y[i : i + batch]).sum()) for i in range(0, len(y), batch))
-    return correct / max(1, len(y))
-
-
-def train_once(train: ArrayData, val: ArrayData, test: ArrayData, n_classes: int, config, seed: int,
+def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Objective, config, seed: int,
                device: torch.device) -> RunResult:
     """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights."""
     start = time.perf_counter()
     torch.manual_seed(seed)
     x, y = train.tensors(device)
     xv, yv = val.tensors(device)
-    model = MODELS.get(config.model)(x.shape[1], n_classes).to(device)
+    model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)
     with torch.no_grad():  # sizes lazy layers from the input shape
         model.eval()(x[:2])
-    loss_fn = LOSSES.get(config.loss)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps)
     batches = _batch_indices(len(y), config.batch_size, config.steps, seed)
-    best = (-1.0, 0, copy.deepcopy(model.state_dict()))
+    best: tuple[float | None, int, dict] = (None, 0, copy.deepcopy(model.state_dict()))
     stale, step = 0, 0
     for step, idx in enumerate(batches, start=1):
         model.train()
         index = torch.from_numpy(idx).to(device)
-        loss = loss_fn(model(x[index]), y[index])
+        loss = objective.loss(model(x[index]), y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         schedule.step()
         if step % config.eval_every == 0 or step == config.steps:
-            score = accuracy(model, xv, yv)
-            if score > best[0]:
+            score = objective.scores(model, xv, yv)[objective.metric]
+            if objective.better(score, best[0]):
                 best, stale = (score, step, copy.deepcopy(model.state_dict())), 0
             else:
                 stale += 1
@@ -79,7 +75,7 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, n_classes: int
                     break
     model.load_state_dict(best[2])
     xt, yt = test.tensors(device)
-    return RunResult(accuracy(model, xt, yt), best[0], best[1], step, time.perf_counter() - start)
+    return RunResult(objective.scores(model, xt, yt), best[0], best[1], step, time.perf_counter() - start)
 
 
 def _batch_indices(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarray]:

@@ -25,34 +25,49 @@ def write_report(report: dict, out_dir: Path) -> None:
     (out_dir / "report.md").write_text(markdown(report))
 
 
-def _pct(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{100 * value:.1f}"
+def metric_scale(report: dict) -> tuple[float, str]:
+    """How a metric is shown: accuracy in %, errors in label units."""
+    return (100.0, " (%)") if report["metric"] == "accuracy" else (1.0, "")
 
 
-def _ci(ci: list[float]) -> str:
-    return f"[{_pct(ci[0])}, {_pct(ci[1])}]"
+def fmt(value: float | None, report: dict, signed: bool = False) -> str:
+    """A metric value as shown in the report (n/a for missing)."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    scale, _ = metric_scale(report)
+    digits = 1 if scale == 100 else 4
+    return f"{scale * value:{'+' if signed else ''}.{digits}f}"
+
+
+def fmt_ci(ci: list[float], report: dict, signed: bool = False) -> str:
+    return f"[{fmt(ci[0], report, signed)}, {fmt(ci[1], report, signed)}]"
 
 
 def markdown(report: dict) -> str:
     """A short human summary: arms, paired gains, classical baseline, learning curve."""
-    size = report["train_per_class"]
+    size, unit = report["train_size"], report["train_size_unit"]
+    better = "higher" if report["higher_is_better"] else "lower"
+    _, suffix = metric_scale(report)
     lines = [f"# {report['name']}: did the augmentation help?", "",
-             f"{report['seeds']} seeds, {size or 'all'} train samples per class, test split of "
-             f"{report['test_size']} images (never augmented), {report['metric']} in %, 95% t-intervals, "
-             f"device {report['device']}.", "",
-             "| arm | mean | 95% CI | gain vs baseline (paired) | gain 95% CI |", "|---|---|---|---|---|"]
+             f"{report['seeds']} seeds, {size or 'all'} train samples {unit}, test split of "
+             f"{report['test_size']} images (never augmented), test {report['metric']}{suffix} ({better} is better), "
+             f"95% t-intervals, device {report['device']}.", "",
+             "| arm | mean | 95% CI | change vs baseline (paired) | change 95% CI |", "|---|---|---|---|---|"]
     for arm, stats in report["arms"].items():
         gain = report["gain"].get(arm)
-        gain_text = (f"{100 * gain['mean']:+.1f} | {_ci(gain['ci95'])}" if gain else "— | —")
-        lines.append(f"| {arm} | {_pct(stats['mean'])} | {_ci(stats['ci95'])} | {gain_text} |")
+        gain_text = f"{fmt(gain['mean'], report, True)} | {fmt_ci(gain['ci95'], report, True)}" if gain else "— | —"
+        lines.append(f"| {arm} | {fmt(stats['mean'], report)} | {fmt_ci(stats['ci95'], report)} | {gain_text} |")
     forest = report.get("classical_baseline")
     if forest:
-        lines.append(f"| random forest (classical) | {_pct(forest['mean'])} | {_ci(forest['ci95'])} | | |")
-    lines += ["", "![arms](arms.png)", "", "## Learning curve", "", "| train per class | arm | mean | 95% CI |",
+        lines.append(f"| random forest (classical) | {fmt(forest['mean'], report)} | "
+                     f"{fmt_ci(forest['ci95'], report)} | | |")
+    lines += _other_metrics(report)
+    lines += ["", "![arms](arms.png)", "", "## Learning curve", "", f"| train samples {unit} | arm | mean | 95% CI |",
               "|---|---|---|---|"]
     for point in report["learning_curve"]:
         if "mean" in point:
-            lines.append(f"| {point['train_size']} | {point['arm']} | {_pct(point['mean'])} | {_ci(point['ci95'])} |")
+            lines.append(f"| {point['train_size']} | {point['arm']} | {fmt(point['mean'], report)} | "
+                         f"{fmt_ci(point['ci95'], report)} |")
         else:
             lines.append(f"| {point['train_size']} | skipped: {point['skipped']} | | |")
     exp = report["expansion"]
@@ -62,21 +77,34 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _other_metrics(report: dict) -> list[str]:
+    """Secondary test metrics per arm (RMSE beside MAE), when the task has them."""
+    lines = []
+    for arm, by_metric in report.get("metrics", {}).items():
+        for metric, stats in by_metric.items():
+            if metric != report["metric"]:
+                lines.append(f"- {arm}: test {metric} {stats['mean']:.4f} [{stats['ci95'][0]:.4f}, "
+                             f"{stats['ci95'][1]:.4f}]")
+    return [""] + lines if lines else []
+
+
 def plot_arms(report: dict, path: Path) -> None:
     arms = report["arms"]
+    scale, suffix = metric_scale(report)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     names = list(arms)
-    means = [100 * arms[a]["mean"] for a in names]
-    errors = [[100 * (arms[a]["mean"] - arms[a]["ci95"][0]) for a in names],
-              [100 * (arms[a]["ci95"][1] - arms[a]["mean"]) for a in names]]
+    means = [scale * arms[a]["mean"] for a in names]
+    errors = [[scale * (arms[a]["mean"] - arms[a]["ci95"][0]) for a in names],
+              [scale * (arms[a]["ci95"][1] - arms[a]["mean"]) for a in names]]
     ax.bar(names, means, yerr=errors, capsize=6, color=["#888888"] + ["#3a7bd5"] * (len(names) - 1))
     forest = report.get("classical_baseline")
     if forest:
-        ax.axhline(100 * forest["mean"], color="#c0392b", linestyle="--", label="random forest")
+        ax.axhline(scale * forest["mean"], color="#c0392b", linestyle="--", label="random forest")
         ax.legend(loc="lower right")
-    low = min(means + ([100 * forest["mean"]] if forest else [])) - 10
-    ax.set_ylim(max(0, low), 100)
-    ax.set_ylabel(f"test {report['metric']} (%)")
+    if report["higher_is_better"]:
+        low = min(means + ([scale * forest["mean"]] if forest else [])) - 10
+        ax.set_ylim(max(0, low), 100)
+    ax.set_ylabel(f"test {report['metric']}{suffix}")
     ax.set_title(f"{report['name']}: mean and 95% CI over {report['seeds']} seeds")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -84,16 +112,17 @@ def plot_arms(report: dict, path: Path) -> None:
 
 
 def plot_learning_curve(report: dict, path: Path) -> None:
+    scale, suffix = metric_scale(report)
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     points = [p for p in report["learning_curve"] if "mean" in p]
     for arm in dict.fromkeys(p["arm"] for p in points):
         mine = sorted((p for p in points if p["arm"] == arm), key=lambda p: p["train_size"])
         sizes = [p["train_size"] for p in mine]
-        ax.plot(sizes, [100 * p["mean"] for p in mine], marker="o", label=arm)
-        ax.fill_between(sizes, [100 * p["ci95"][0] for p in mine], [100 * p["ci95"][1] for p in mine], alpha=0.2)
+        ax.plot(sizes, [scale * p["mean"] for p in mine], marker="o", label=arm)
+        ax.fill_between(sizes, [scale * p["ci95"][0] for p in mine], [scale * p["ci95"][1] for p in mine], alpha=0.2)
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("train samples per class")
-    ax.set_ylabel(f"test {report['metric']} (%)")
+    ax.set_xlabel(f"train samples {report['train_size_unit']}")
+    ax.set_ylabel(f"test {report['metric']}{suffix}")
     ax.set_title("learning curve (mean, 95% CI)")
     ax.legend()
     fig.tight_layout()

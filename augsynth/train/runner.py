@@ -9,6 +9,7 @@ from distributed import Client, as_completed
 from tqdm.auto import tqdm
 
 from augsynth.train.loop import ArrayData, RunResult, train_once
+from augsynth.train.objectives import Objective
 
 
 @dataclass(frozen=True)
@@ -22,20 +23,20 @@ class Job:
     train: ArrayData
 
 
-def run_jobs(jobs: list[Job], val: ArrayData, test: ArrayData, n_classes: int, config, device: torch.device,
+def run_jobs(jobs: list[Job], val: ArrayData, test: ArrayData, objective: Objective, config, device: torch.device,
              client: Client | None, progress: bool = True) -> list[RunResult]:
     """Results in the order of ``jobs``."""
     results: list[RunResult | None] = [None] * len(jobs)
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
         if device.type == "cpu" and client is not None:
             val_ref, test_ref = client.scatter([val, test], broadcast=True)
-            futures = {client.submit(train_once, job.train, val_ref, test_ref, n_classes, config, job.seed, device,
+            futures = {client.submit(train_once, job.train, val_ref, test_ref, objective, config, job.seed, device,
                                      pure=False): i for i, job in enumerate(jobs)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update()
         else:
             for i, job in enumerate(jobs):
-                results[i] = train_once(job.train, val, test, n_classes, config, job.seed, device)
+                results[i] = train_once(job.train, val, test, objective, config, job.seed, device)
                 bar.update()
     return results  # type: ignore[return-value]

@@ -1,0 +1,44 @@
+"""What a run optimises and how it is scored: accuracy for classes, MAE (and RMSE) for a regression target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from augsynth.train.losses import LOSSES, Loss
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The task's output size, loss, test metrics, and the metric early stopping and the report rank by."""
+
+    task: str
+    n_outputs: int
+    loss: Loss
+    metric: str
+    higher_is_better: bool
+
+    @torch.no_grad()
+    def predict(self, model: torch.nn.Module, x: torch.Tensor, batch: int = 1024) -> torch.Tensor:
+        model.eval()
+        return torch.cat([model(x[i : i + batch]) for i in range(0, len(x), batch)])
+
+    def scores(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """Every metric of the task on (x, y)."""
+        out = self.predict(model, x)
+        if self.task == "classification":
+            return {"accuracy": float((out.argmax(1) == y).float().mean())}
+        error = out[:, 0] - y
+        return {"mae": float(error.abs().mean()), "rmse": float(error.square().mean().sqrt())}
+
+    def better(self, score: float, best: float | None) -> bool:
+        return best is None or (score > best if self.higher_is_better else score < best)
+
+
+def objective_for(spec, n_classes: int) -> Objective:
+    """The objective of a loaded spec."""
+    loss = LOSSES.get(spec.loss)
+    if spec.dataset.task == "classification":
+        return Objective("classification", n_classes, loss, "accuracy", True)
+    return Objective("regression", 1, loss, "mae", False)

@@ -1,4 +1,4 @@
-"""``augsynth validate | expand | train | run | preview``: every command is one Python call underneath."""
+"""``augsynth validate | expand | train | run | calibrate | preview``: every command is one Python call underneath."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, help="local Dask worker processes (default: CPU count)")
         command.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
         command.add_argument("--overwrite", action="store_true", help="replace an expansion of another spec")
+    calibrate = commands.add_parser("calibrate", help="estimate a steering target's shift_gain (and side-camera "
+                                    "correction) from exact renderer labels or paired side-camera images")
+    calibrate.add_argument("--write", action="store_true", help="write the fitted shift_gain into the spec file")
+    calibrate.add_argument("--scenes", type=int, default=200, help="scenes (or frames) to fit on")
     preview = commands.add_parser("preview", help="PNG grid of originals beside augmented copies")
     preview.add_argument("--out", type=Path, help="PNG path (default: OUTPUT_DIR/preview.png)")
     preview.add_argument("--rows", type=int, default=8)
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from augsynth.spec import load_spec
 
+    if args.command == "calibrate":
+        return _calibrate(args)
     spec = load_spec(args.spec)
     if args.command == "validate":
         print(f"{args.spec}: valid ({len(spec.augment.image)} image ops, {spec.augment.copies} copies, "
@@ -66,6 +72,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(expand(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite).summary())
         return 0
     return _train(spec, out, args)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from augsynth.calibrate import calibrate, load_for_calibration, write_gain
+
+    result = calibrate(load_for_calibration(args.spec), scenes=args.scenes)
+    print(result.summary())
+    if args.write:
+        write_gain(args.spec, result)
+        print(f"wrote shift_gain {result.shift_gain:.6f} into {args.spec}")
+    return 0
 
 
 def _train(spec, out: Path, args: argparse.Namespace) -> int:

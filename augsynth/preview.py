@@ -9,35 +9,45 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from augsynth.labels import LabelAdjuster  # noqa: E402
 from augsynth.pipeline import Pipeline  # noqa: E402
 from augsynth.spec import Spec  # noqa: E402
 from augsynth.splits import make_splits  # noqa: E402
 
 
 def preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | None = None) -> Path:
-    """Write a grid: one train sample per row (one per class first), the original then its copies."""
+    """Write a grid: one train sample per row (one per class first), the original then its copies.
+
+    For a regression target each image is captioned with its label, adjusted by the ops that fired.
+    """
     splits = make_splits(spec)
     pipeline = Pipeline.from_spec(spec)
+    adjuster = LabelAdjuster(spec.augment.image, spec.target)
+    regression = spec.dataset.task == "regression"
     copies = spec.augment.copies if copies is None else copies
     chosen, seen = [], set()
     for record in splits.train:  # one per class first, then fill up in order
-        if record.label not in seen:
+        if not regression and record.label not in seen:
             seen.add(record.label)
             chosen.append(record)
     chosen += [r for r in splits.train if r not in chosen]
     chosen = chosen[:rows]
-    fig, axes = plt.subplots(len(chosen), copies + 1, figsize=(1.3 * (copies + 1), 1.3 * len(chosen)), squeeze=False)
+    aspect = splits.image_format.shape[1] / splits.image_format.shape[0]
+    fig, axes = plt.subplots(len(chosen), copies + 1, figsize=(1.3 * aspect * (copies + 1), 1.3 * len(chosen)),
+                             squeeze=False)
     for row, record in enumerate(chosen):
         image = splits.image_format.decode(record.payload)
         for copy in range(copies + 1):
-            shown = image if copy == 0 else pipeline.augment(image, record.index, copy)[0]
+            shown, applied = (image, []) if copy == 0 else pipeline.augment(image, record.index, copy)
             ax = axes[row][copy]
             ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0, vmax=255)
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
                 ax.set_title("original" if copy == 0 else f"copy {copy}", fontsize=8)
-            if copy == 0:
+            if regression:
+                ax.set_xlabel(f"{spec.dataset.target} {adjuster.adjust(record.label, applied)[0]:+.3f}", fontsize=7)
+            elif copy == 0:
                 ax.set_ylabel(splits.classes[record.label], fontsize=8)
     fig.tight_layout()
     path = Path(path)

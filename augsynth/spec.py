@@ -161,14 +161,13 @@ class Spec(_Section):
         return self.model_copy(update={"dataset": self.dataset.model_copy(update={field: n})})
 
 
-def load_spec(source: str | Path | dict) -> Spec:
+def load_spec(source: str | Path | dict, origin: str | None = None) -> Spec:
     """Read and fully validate a spec from a YAML file path or a mapping; raises ``SpecError``."""
-    origin = None
     if isinstance(source, dict):
         raw = source
     else:
         origin = str(source)
-        raw = _read_yaml(Path(source))
+        raw = read_yaml(Path(source))
     try:
         spec = parse_spec(raw)
     except SpecError as err:
@@ -244,7 +243,8 @@ def _check_task(spec: Spec) -> None:
                         fix=f"use one of {', '.join(REGRESSION_LOSSES)} for regression")
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """The parsed YAML of a spec file; SpecError when missing or malformed."""
     if not path.is_file():
         raise SpecError("<file>", f"spec file '{path}' does not exist", fix="check the path", source=str(path))
     try:

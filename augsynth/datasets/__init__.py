@@ -1,10 +1,12 @@
-"""Data sources by name (``sklearn:digits``, ``folder:PATH``, ``csv:PATH``) and the image format they decode to."""
+"""Data sources by name (``sklearn:digits``, ``folder:PATH``, ``csv:PATH``, ``road:procedural``) and the image format
+they decode to."""
 
 from __future__ import annotations
 
 from augsynth.datasets.base import BadInput, ImageFormat, Quarantined, Record, SourceData
 from augsynth.datasets.csv_source import CsvSource
 from augsynth.datasets.folder import FolderSource
+from augsynth.datasets.road_source import RoadSource
 from augsynth.datasets.sklearn_digits import DigitsSource
 from augsynth.errors import SpecError
 from augsynth.registry import Registry, UnknownName
@@ -13,6 +15,7 @@ SOURCES: Registry = Registry("data source")
 SOURCES.add("sklearn", DigitsSource())
 SOURCES.add("folder", FolderSource())
 SOURCES.add("csv", CsvSource())
+SOURCES.add("road", RoadSource())
 
 
 def _source(dataset):

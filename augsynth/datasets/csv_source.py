@@ -1,4 +1,9 @@
-"""``csv:PATH``: a table with an image-path column and a label column (paths relative to the CSV)."""
+"""``csv:PATH``: a table with an image-path column and a label column (paths relative to the CSV).
+
+Driving logs in the common simulator format (``center,left,right,steering,throttle,brake,speed``, often without a
+header and with absolute paths from the recording machine) load as a regression source: ``target: steering``,
+``image_column: center``, and ``side_cameras`` to add the left/right images.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,35 @@ from pathlib import Path
 from augsynth.datasets.base import Quarantined, Record, SourceData
 from augsynth.errors import SpecError, did_you_mean
 
+DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
 
-def _rows(path: Path) -> list[dict[str, str]]:
+
+def _table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line number, cells) rows; a headerless simulator driving log gets the standard column names."""
     with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+        rows = [(line, row) for line, row in enumerate(csv.reader(handle), start=1) if row]
+    if not rows:
+        return [], []
+    first = [cell.strip() for cell in rows[0][1]]
+    if len(first) == len(DRIVING_LOG_COLUMNS) and _is_number(first[3]):
+        return DRIVING_LOG_COLUMNS, rows
+    return first, rows[1:]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(ref: str, base: Path) -> Path:
+    """An image reference as written, relative to the CSV, or (logs recorded elsewhere) under the CSV's IMG/."""
+    for candidate in (Path(ref), base / ref, base / "IMG" / Path(ref.replace("\\", "/")).name):
+        if candidate.is_file():
+            return candidate
+    return base / ref
 
 
 class CsvSource:
@@ -22,31 +52,42 @@ class CsvSource:
         if not arg or not path.is_file():
             raise SpecError("dataset.source", f"CSV file '{arg}' does not exist",
                             fix="give csv:PATH to a table with columns image,label")
-        with path.open(newline="") as handle:
-            header = next(csv.reader(handle), [])
-        for key in ("image_column", "label_column"):
-            column = getattr(dataset, key)
+        header, _ = _table(path)
+        columns = [("dataset.image_column", dataset.image_column), ("dataset.label_column", dataset.label_field)]
+        if dataset.side_cameras is not None:
+            sides = dataset.side_cameras
+            columns += [("dataset.side_cameras.left_column", sides.left_column),
+                        ("dataset.side_cameras.right_column", sides.right_column)]
+        for where, column in columns:
             if column not in header:
                 close = did_you_mean(column, header)
                 hint = f"did you mean '{close}'? " if close else ""
-                raise SpecError(f"dataset.{key}", f"column '{column}' is not in {arg} (columns: {header})",
-                                fix=f"{hint}set dataset.{key} to the right column name")
+                raise SpecError(where, f"column '{column}' is not in {arg} (columns: {header})",
+                                fix=f"{hint}set {where} to the right column name")
 
     def load(self, arg: str, dataset) -> SourceData:
         path = Path(arg)
-        rows = _rows(path)
-        labels = sorted({row[dataset.label_column].strip() for row in rows} - {""})
+        header, rows = _table(path)
+        table = [(line, dict(zip(header, (cell.strip() for cell in row), strict=False))) for line, row in rows]
+        regression = dataset.task == "regression"
+        labels = [] if regression else sorted({row.get(dataset.label_field) or "" for _, row in table} - {""})
         index = {name: i for i, name in enumerate(labels)}
+        sides = dataset.side_cameras
+        view_columns = [("left", sides.left_column), ("right", sides.right_column)] if sides else []
         records, quarantined = [], []
-        for line, row in enumerate(rows, start=2):
-            image_ref = (row.get(dataset.image_column) or "").strip()
-            label = (row.get(dataset.label_column) or "").strip()
+        for line, row in table:
+            image_ref = row.get(dataset.image_column) or ""
+            label_text = row.get(dataset.label_field) or ""
             source_id = f"{path.name}:{line}:{image_ref}"
-            file = path.parent / image_ref
-            if not label:
-                quarantined.append(Quarantined(source_id, "missing label"))
-            elif not image_ref or not file.is_file():
-                quarantined.append(Quarantined(source_id, f"image file not found: {file}"))
+            files = [(name, _resolve(row.get(column) or "", path.parent)) for name, column in view_columns]
+            file = _resolve(image_ref, path.parent)
+            missing = [f for f in [file, *(f for _, f in files)] if not f.is_file()]
+            if not label_text or (regression and not _is_number(label_text)):
+                quarantined.append(Quarantined(source_id, f"missing or non-numeric label {label_text!r}"))
+            elif not image_ref or missing:
+                quarantined.append(Quarantined(source_id, f"image file not found: {missing[0] if missing else file}"))
             else:
-                records.append(Record(len(records), source_id, index[label], file.read_bytes()))
+                label = float(label_text) if regression else index[label_text]
+                views = tuple((name, f.read_bytes()) for name, f in files)
+                records.append(Record(len(records), source_id, label, file.read_bytes(), views))
         return SourceData(records, labels, quarantined)

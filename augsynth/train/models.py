@@ -10,7 +10,7 @@ from torch import nn
 from augsynth.errors import SpecError
 from augsynth.registry import Registry, UnknownName
 
-ModelFactory = Callable[[int, int], nn.Module]  # (in_channels, n_classes) -> module
+ModelFactory = Callable[[int, int], nn.Module]  # (in_channels, n_outputs) -> module
 MODELS: Registry[ModelFactory] = Registry("model")
 
 
@@ -37,6 +37,20 @@ def small_cnn_gap(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, global average pooling (built-in translation invariance), linear head."""
     return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                          nn.Dropout(0.2), nn.Linear(64, n_classes))
+
+
+@MODELS.register("pilotnet")
+def pilotnet(in_channels: int, n_outputs: int) -> nn.Module:
+    """The NVIDIA end-to-end driving CNN (Bojarski et al., 2016), padded for small frames such as 48x128:
+    three 5x5 stride-2 convolutions, two 3x3, then dense 100-50-10 layers."""
+    def conv(c_in: int, c_out: int, kernel: int, stride: int) -> list[nn.Module]:
+        return [nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2, bias=False), nn.BatchNorm2d(c_out),
+                nn.ReLU(inplace=True)]
+
+    return nn.Sequential(*conv(in_channels, 24, 5, 2), *conv(24, 36, 5, 2), *conv(36, 48, 5, 2),
+                         *conv(48, 64, 3, 1), *conv(64, 64, 3, 2), nn.Flatten(), nn.Dropout(0.3),
+                         nn.LazyLinear(100), nn.ReLU(inplace=True), nn.Linear(100, 50), nn.ReLU(inplace=True),
+                         nn.Linear(50, 10), nn.ReLU(inplace=True), nn.Linear(10, n_outputs))
 
 
 def resolve_device(choice: str) -> torch.device:

@@ -30,8 +30,10 @@ def run_jobs(jobs: list[Job], val: ArrayData, test: ArrayData, objective: Object
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
         if device.type == "cpu" and client is not None:
             val_ref, test_ref = client.scatter([val, test], broadcast=True)
-            futures = {client.submit(train_once, job.train, val_ref, test_ref, objective, config, job.seed, device,
-                                     pure=False): i for i, job in enumerate(jobs)}
+            distinct = {id(job.train): job.train for job in jobs}  # each train set crosses the wire once
+            refs = dict(zip(distinct, client.scatter(list(distinct.values()), hash=False), strict=True))
+            futures = {client.submit(train_once, refs[id(job.train)], val_ref, test_ref, objective, config, job.seed,
+                                     device, pure=False): i for i, job in enumerate(jobs)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update()

@@ -54,11 +54,12 @@ def test_readme_quick_start_commands():
                             'pip install -e ".[dev]" && pytest']
 
 
-def test_readme_command_spec_exists_and_is_valid():
+@pytest.mark.parametrize("name", ["digits.yaml", "steering.yaml"])
+def test_readme_pipeline_specs_exist_and_are_valid(name):
     from augsynth import load_spec
 
-    assert "pipelines/digits.yaml" in README.read_text()
-    load_spec(REPO_ROOT / "pipelines" / "digits.yaml")
+    assert f"pipelines/{name}" in README.read_text()
+    load_spec(REPO_ROOT / "pipelines" / name)
 
 
 def test_ci_script_installs_dev_extras_and_runs_pytest():
@@ -82,7 +83,7 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
             pytest.fail(f"README python block {number} failed: {type(err).__name__}: {err}\n{body}")
 
 
-@pytest.mark.parametrize("module", ["augsynth.pipeline"])
+@pytest.mark.parametrize("module", ["augsynth.pipeline", "augsynth.shift_x"])
 def test_docstring_examples(module):
     imported = __import__(module, fromlist=["_"])
     result = doctest.testmod(imported, optionflags=doctest.NORMALIZE_WHITESPACE)

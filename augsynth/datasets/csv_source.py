@@ -82,8 +82,10 @@ class CsvSource:
             files = [(name, _resolve(row.get(column) or "", path.parent)) for name, column in view_columns]
             file = _resolve(image_ref, path.parent)
             missing = [f for f in [file, *(f for _, f in files)] if not f.is_file()]
-            if not label_text or (regression and not _is_number(label_text)):
-                quarantined.append(Quarantined(source_id, f"missing or non-numeric label {label_text!r}"))
+            if not label_text:
+                quarantined.append(Quarantined(source_id, "missing label"))
+            elif regression and not _is_number(label_text):
+                quarantined.append(Quarantined(source_id, f"non-numeric label {label_text!r}"))
             elif not image_ref or missing:
                 quarantined.append(Quarantined(source_id, f"image file not found: {missing[0] if missing else file}"))
             else:

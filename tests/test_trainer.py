@@ -51,7 +51,7 @@ def test_report_has_the_designed_keys(comparison):
     assert report["test_size"] == pytest.approx(0.3 * 1797, abs=1)
     assert report["validation_size"] == 2 * 10
     assert report["seeds"] == SEEDS
-    assert report["train_size"] == MAIN_SIZE and report["train_size_unit"] == "per class"
+    assert report["train_size"] == MAIN_SIZE and report["train_size_unit"] == "samples per class"
     assert set(report["arms"]) == {"baseline", "augmented"}
     for arm in ("baseline", "augmented"):
         summary_ = report["arms"][arm]

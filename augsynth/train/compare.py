@@ -70,7 +70,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         "test_size": len(test),
         "validation_size": len(val),
         "train_size": main_size,
-        "train_size_unit": "per class" if objective.task == "classification" else "frames",
+        "train_size_unit": "samples per class" if objective.task == "classification" else "frames",
         "seeds": config.seeds,
         "device": str(device),
         "arms": {arm: summary(scores[(arm, main_size)]) for arm in config.arms},

@@ -49,7 +49,7 @@ def markdown(report: dict) -> str:
     better = "higher" if report["higher_is_better"] else "lower"
     _, suffix = metric_scale(report)
     lines = [f"# {report['name']}: did the augmentation help?", "",
-             f"{report['seeds']} seeds, {size or 'all'} train samples {unit}, test split of "
+             f"{report['seeds']} seeds, {size or 'all'} train {unit}, test split of "
              f"{report['test_size']} images (never augmented), test {report['metric']}{suffix} ({better} is better), "
              f"95% t-intervals, device {report['device']}.", "",
              "| arm | mean | 95% CI | change vs baseline (paired) | change 95% CI |", "|---|---|---|---|---|"]
@@ -62,7 +62,7 @@ def markdown(report: dict) -> str:
         lines.append(f"| random forest (classical) | {fmt(forest['mean'], report)} | "
                      f"{fmt_ci(forest['ci95'], report)} | | |")
     lines += _other_metrics(report)
-    lines += ["", "![arms](arms.png)", "", "## Learning curve", "", f"| train samples {unit} | arm | mean | 95% CI |",
+    lines += ["", "![arms](arms.png)", "", "## Learning curve", "", f"| train {unit} | arm | mean | 95% CI |",
               "|---|---|---|---|"]
     for point in report["learning_curve"]:
         if "mean" in point:
@@ -121,7 +121,7 @@ def plot_learning_curve(report: dict, path: Path) -> None:
         ax.plot(sizes, [scale * p["mean"] for p in mine], marker="o", label=arm)
         ax.fill_between(sizes, [scale * p["ci95"][0] for p in mine], [scale * p["ci95"][1] for p in mine], alpha=0.2)
     ax.set_xscale("log", base=2)
-    ax.set_xlabel(f"train samples {report['train_size_unit']}")
+    ax.set_xlabel(f"train {report['train_size_unit']}")
     ax.set_ylabel(f"test {report['metric']}{suffix}")
     ax.set_title("learning curve (mean, 95% CI)")
     ax.legend()

@@ -107,7 +107,8 @@ def _headline(report: dict, out: Path) -> str:
     lines += [f"{arm + ' - base':>14}: {fmt(g['mean'], report, True)} {fmt_ci(g['ci95'], report, True)} (paired)"
               for arm, g in report["gain"].items()]
     if report.get("classical_baseline"):
-        lines.append(f"{'random forest':>14}: {metric} {fmt(report['classical_baseline']['mean'], report)}")
+        classical = report["classical_baseline"]
+        lines.append(f"{classical['model'].replace('_', ' '):>14}: {metric} {fmt(classical['mean'], report)}")
     lines.append(f"report: {out / 'report.md'} ({report['wall_seconds']:.0f} s)")
     return "\n".join(lines)
 

@@ -16,11 +16,14 @@ from tqdm.auto import tqdm
 
 from augsynth.dask_cluster import dask_client
 from augsynth.errors import DataError, SpecError
-from augsynth.shard_task import file_sha256, run_partition, shard_name, shard_schema
+from augsynth.shard_task import CONTENT_COLUMNS, file_sha256, run_partition, shard_name, shard_schema
 from augsynth.spec import Spec
 from augsynth.splits import Splits, make_splits
 
-MANIFEST_COLUMNS = [name for name in shard_schema("classification").names if name != "image"]
+
+def manifest_columns(task: str) -> list[str]:
+    """Every shard column but the content itself (pixels or text)."""
+    return [name for name in shard_schema(task).names if name not in CONTENT_COLUMNS]
 
 
 @dataclass
@@ -35,11 +38,13 @@ class ExpandResult:
     shards: int
     shards_skipped: int
     quarantine: list[dict] = field(default_factory=list)
+    dropped: int = 0  # text copies that came out empty or unchanged
 
     def summary(self) -> str:
         resumed = f", {self.shards_skipped} of {self.shards} shards already complete" if self.shards_skipped else ""
+        dropped = f", {self.dropped} unchanged or empty text copies dropped" if self.dropped else ""
         return (f"inputs {self.inputs} / written {self.written} / quarantined {self.quarantined} "
-                f"-> {self.rows} rows in {self.shards} shards{resumed} ({self.out_dir})")
+                f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped} ({self.out_dir})")
 
 
 def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
@@ -60,10 +65,11 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     todo = [i for i in range(len(partitions)) if i not in done]
     if todo:
         spec_json = spec.model_dump_json()
+        fitted = json.dumps(_fitted_models(spec, splits, out_dir), sort_keys=True)
         context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
         with context as active, (out_dir / "manifest.jsonl").open("a") as journal:
-            futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.image_format,
-                                     str(shards_dir.resolve()), pure=False) for i in todo]
+            futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.payload_format,
+                                     str(shards_dir.resolve()), fitted, pure=False) for i in todo]
             with tqdm(total=len(futures), desc=f"expand {spec.name}", unit="shard", disable=not progress) as bar:
                 for future in as_completed(futures):
                     entry = future.result()
@@ -73,10 +79,11 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
                     done[entry["partition"]] = entry
                     bar.update()
     entries = [done[i] for i in range(len(partitions))]
-    _write_manifest(out_dir, entries)
+    _write_manifest(out_dir, entries, manifest_columns(spec.dataset.task))
     quarantine = [q for e in entries for q in e["quarantined"]]
     result = ExpandResult(out_dir, len(splits.train), sum(e["written"] for e in entries), len(quarantine),
-                          sum(e["rows"] for e in entries), len(partitions), len(partitions) - len(todo), quarantine)
+                          sum(e["rows"] for e in entries), len(partitions), len(partitions) - len(todo), quarantine,
+                          sum(e.get("dropped", 0) for e in entries))
     if result.inputs != result.written + result.quarantined:
         raise DataError(f"accounting broken: {result.summary()}")
     (out_dir / "quarantine.json").write_text(json.dumps(quarantine, indent=1))
@@ -127,13 +134,23 @@ def _complete_entries(out_dir: Path, partitions: int) -> dict[int, dict]:
             if (path := out_dir / "shards" / shard_name(i)).exists() and file_sha256(path) == e["sha256"]}
 
 
-def _write_manifest(out_dir: Path, entries: list[dict]) -> None:
+def _fitted_models(spec: Spec, splits: Splits, out_dir: Path) -> dict[str, str]:
+    """Models text ops need, fitted on the train split (none for image specs)."""
+    if not spec.dataset.is_text:
+        return {}
+    from augsynth.text.fitted import fit_text_models
+
+    texts = [record.payload.decode("utf-8", "replace") for record in splits.train]
+    return fit_text_models(spec.augment.text, texts, out_dir)
+
+
+def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> None:
     """One row per output sample (everything but the pixels) with the shard that holds it."""
     tables = []
     for entry in entries:
-        table = pq.read_table(out_dir / "shards" / entry["shard"], columns=MANIFEST_COLUMNS)
+        table = pq.read_table(out_dir / "shards" / entry["shard"], columns=columns)
         tables.append(table.append_column("shard", pa.array([entry["shard"]] * table.num_rows, pa.string())))
-    manifest = pa.concat_tables(tables) if tables else pa.table({c: [] for c in MANIFEST_COLUMNS + ["shard"]})
+    manifest = pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns + ["shard"]})
     temp = out_dir / ".manifest.parquet.tmp"
     pq.write_table(manifest, temp, compression="zstd")
     os.replace(temp, out_dir / "manifest.parquet")

@@ -17,30 +17,37 @@ from augsynth.errors import SpecError
 from augsynth.image_ops import IMAGE_OPS
 from augsynth.registry import Registry, UnknownName
 
-LabelKind = Literal["class", "steering_angle", "scalar"]
+LabelKind = Literal["class", "steering_angle", "scalar", "topic", "sentiment"]
 REGRESSION_KINDS = ("steering_angle", "scalar")
+TEXT_KINDS = ("topic", "sentiment")
 FLIP_DEFAULTS = {"steering_angle": "negate", "scalar": "refuse"}
 
 
 class LabelSpec(BaseModel):
-    """A regression target: its kind and how flips and horizontal shifts change it."""
+    """A declared label: a regression target (how flips and shifts change it) or a text label kind (what to keep)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["steering_angle", "scalar"]
+    kind: Literal["steering_angle", "scalar", "topic", "sentiment"]
     flip: Literal["negate", "keep", "refuse"] | None = None
     shift_gain: float | None = None
     range: tuple[float, float] | None = None
+    protect: list[str] = []
 
     @model_validator(mode="after")
-    def _ordered_range(self) -> LabelSpec:
+    def _fields_fit_the_kind(self) -> LabelSpec:
         if self.range is not None and self.range[0] >= self.range[1]:
             raise ValueError("range must be [low, high] with low < high")
+        image_fields = [name for name in ("flip", "shift_gain", "range") if getattr(self, name) is not None]
+        if self.kind in TEXT_KINDS and image_fields:
+            raise ValueError(f"{', '.join(image_fields)} only apply to steering_angle and scalar labels")
+        if self.kind in REGRESSION_KINDS and self.protect:
+            raise ValueError("protect (tokens text ops must not touch) only applies to topic and sentiment labels")
         return self
 
     @property
     def flip_mode(self) -> str:
-        return self.flip or FLIP_DEFAULTS[self.kind]
+        return self.flip or FLIP_DEFAULTS.get(self.kind, "refuse")
 
 
 @dataclass(frozen=True)

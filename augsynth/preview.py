@@ -32,11 +32,11 @@ def preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | None = No
             chosen.append(record)
     chosen += [r for r in splits.train if r not in chosen]
     chosen = chosen[:rows]
-    aspect = splits.image_format.shape[1] / splits.image_format.shape[0]
+    aspect = splits.payload_format.shape[1] / splits.payload_format.shape[0]
     fig, axes = plt.subplots(len(chosen), copies + 1, figsize=(1.3 * aspect * (copies + 1), 1.3 * len(chosen)),
                              squeeze=False)
     for row, record in enumerate(chosen):
-        image = splits.image_format.decode(record.payload)
+        image = splits.payload_format.decode(record.payload)
         for copy in range(copies + 1):
             shown, applied = (image, []) if copy == 0 else pipeline.augment(image, record.index, copy)
             ax = axes[row][copy]

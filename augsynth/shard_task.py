@@ -9,12 +9,13 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from augsynth.datasets import BadInput, ImageFormat, Record
+from augsynth.datasets import BadInput, ImageFormat, Record, TextFormat
 from augsynth.datasets.base import encode_png
 from augsynth.errors import DataError
 from augsynth.labels import LabelAdjuster
@@ -22,10 +23,15 @@ from augsynth.pipeline import Pipeline
 from augsynth.seeding import seed_tuple
 from augsynth.spec import Spec
 
+CONTENT_COLUMNS = ("image", "text")
+
 
 def shard_schema(task: str) -> pa.Schema:
-    """Columns of a shard; labels are integers (class index) or floats (regression target)."""
-    label = pa.int64() if task == "classification" else pa.float64()
+    """Columns of a shard: the content (PNG image and its size, or text); labels are integers (class index) or
+    floats (regression target)."""
+    label = pa.float64() if task == "regression" else pa.int64()
+    content = ([("text", pa.string())] if task == "text-classification"
+               else [("image", pa.binary()), ("height", pa.int32()), ("width", pa.int32())])
     return pa.schema([
         ("id", pa.string()),
         ("source_id", pa.string()),
@@ -33,9 +39,7 @@ def shard_schema(task: str) -> pa.Schema:
         ("copy", pa.int32()),
         ("view", pa.string()),
         ("origin", pa.string()),
-        ("image", pa.binary()),
-        ("height", pa.int32()),
-        ("width", pa.int32()),
+        *content,
         ("label_before", label),
         ("label", label),
         ("label_rule", pa.string()),
@@ -45,10 +49,16 @@ def shard_schema(task: str) -> pa.Schema:
 
 
 @lru_cache(maxsize=4)
-def _pipeline(spec_json: str) -> tuple[Spec, Pipeline, LabelAdjuster]:
-    """Each worker process builds the pipeline of a spec once."""
+def _pipeline(spec_json: str, fitted_json: str) -> tuple[Spec, Any, LabelAdjuster]:
+    """Each worker process builds the pipeline of a spec once (text ops with their fitted models)."""
     spec = Spec.model_validate_json(spec_json)
-    return spec, Pipeline.from_spec(spec), LabelAdjuster(spec.augment.image, spec.target)
+    if spec.dataset.is_text:
+        from augsynth.text.pipeline import TextPipeline  # nlpaug loads only for text specs
+
+        pipeline = TextPipeline.from_spec(spec, json.loads(fitted_json))
+    else:
+        pipeline = Pipeline.from_spec(spec)
+    return spec, pipeline, LabelAdjuster(spec.augment.image, spec.target)
 
 
 def shard_name(partition: int) -> str:
@@ -59,25 +69,33 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_partition(spec_json: str, partition: int, records: list[Record], fmt: ImageFormat, shards_dir: str) -> dict:
-    """Augment ``records`` (copy 0 is the original), write the shard atomically, return its manifest entry."""
-    spec, pipeline, adjuster = _pipeline(spec_json)
+def run_partition(spec_json: str, partition: int, records: list[Record], fmt: ImageFormat | TextFormat,
+                  shards_dir: str, fitted_json: str = "{}") -> dict:
+    """Augment ``records`` (copy 0 is the original), write the shard atomically, return its manifest entry.
+
+    A text copy that comes out empty or unchanged is dropped and counted.
+    """
+    spec, pipeline, adjuster = _pipeline(spec_json, fitted_json)
     schema = shard_schema(spec.dataset.task)
     rows: dict[str, list] = {name: [] for name in schema.names}
-    quarantined = []
+    quarantined, dropped = [], 0
     for record in records:
         try:
-            image = fmt.decode(record.payload)
+            content = fmt.decode(record.payload)
             views = [(name, fmt.decode(payload)) for name, payload in record.views]
         except BadInput as err:
             quarantined.append({"source_id": record.source_id, "reason": str(err)})
             continue
         for copy in range(spec.augment.copies + 1):
-            out, applied = (image, []) if copy == 0 else pipeline.augment(image, record.index, copy)
-            if out.shape != image.shape:
-                raise DataError(f"augment.image turned {record.source_id} from {image.shape} into {out.shape}; "
+            out, applied = (content, []) if copy == 0 else pipeline.augment(content, record.index, copy)
+            if isinstance(out, str):
+                if copy and (not out.strip() or out == content):
+                    dropped += 1
+                    continue
+            elif out.shape != content.shape:
+                raise DataError(f"augment.image turned {record.source_id} from {content.shape} into {out.shape}; "
                                 "set dataset.image_size so the ops are checked at load, and keep the size")
-            label, notes = adjuster.adjust(record.label, applied)
+            label, notes = (record.label, []) if isinstance(out, str) else adjuster.adjust(record.label, applied)
             row = Row(record, copy, "center", "original" if copy == 0 else "augmented", out, label, notes,
                       Pipeline.ops_json(applied))
             row.append_to(rows, spec.seed)
@@ -90,7 +108,7 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
     pq.write_table(table, temp, compression="zstd")
     os.replace(temp, final)
     return {"shard": final.name, "partition": partition, "inputs": len(records),
-            "written": len(records) - len(quarantined), "quarantined": quarantined,
+            "written": len(records) - len(quarantined), "quarantined": quarantined, "dropped": dropped,
             "rows": table.num_rows, "sha256": file_sha256(final)}
 
 
@@ -108,17 +126,21 @@ class Row:
     copy: int
     view: str
     origin: str
-    image: np.ndarray
+    content: np.ndarray | str
     label: float | int
     notes: list[str]
     ops: str
 
     def append_to(self, rows: dict[str, list], seed: int) -> None:
         suffix = "" if self.view == "center" else f"@{self.view}"
+        if isinstance(self.content, str):
+            content = {"text": self.content}
+        else:
+            content = {"image": encode_png(self.content), "height": self.content.shape[0],
+                       "width": self.content.shape[1]}
         values = {"id": f"{self.record.source_id}{suffix}#{self.copy}", "source_id": self.record.source_id,
                   "sample_index": self.record.index, "copy": self.copy, "view": self.view, "origin": self.origin,
-                  "image": encode_png(self.image), "height": self.image.shape[0], "width": self.image.shape[1],
-                  "label_before": self.record.label, "label": self.label,
+                  **content, "label_before": self.record.label, "label": self.label,
                   "label_rule": json.dumps(self.notes), "ops": self.ops,
                   "seed": seed_tuple(seed, self.record.index, self.copy)}
         for name, value in values.items():

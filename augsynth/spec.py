@@ -32,7 +32,7 @@ class DatasetSpec(_Section):
     """Where the data comes from and how it is split."""
 
     source: str = "sklearn:digits"
-    task: Literal["classification", "regression"] = "classification"
+    task: Literal["classification", "regression", "text-classification"] = "classification"
     target: str | None = None
     image_size: int | tuple[int, int] | None = None
     channels: Literal[1, 3] | None = None
@@ -43,6 +43,7 @@ class DatasetSpec(_Section):
     frames: int | None = Field(default=None, ge=10)
     test_fraction: float = Field(default=0.3, gt=0.0, lt=1.0)
     image_column: str = "image"
+    text_column: str = "text"
     label_column: str | None = None
     side_cameras: SideCameras | None = None
 
@@ -54,7 +55,11 @@ class DatasetSpec(_Section):
     @property
     def train_amount(self) -> int | None:
         """The small-data size: train samples per class (classification) or train frames (regression)."""
-        return self.train_per_class if self.task == "classification" else self.train_size
+        return self.train_size if self.task == "regression" else self.train_per_class
+
+    @property
+    def is_text(self) -> bool:
+        return self.task == "text-classification"
 
     @property
     def size_hw(self) -> tuple[int, int] | None:
@@ -77,6 +82,7 @@ class AugmentSpec(_Section):
 
     copies: int = Field(default=4, ge=0)
     image: list[dict[str, Any]] = Field(default_factory=list)
+    text: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class OutputSpec(_Section):
@@ -146,18 +152,23 @@ class Spec(_Section):
 
     @property
     def target(self) -> Target:
-        """The label the image ops act on: class labels, or the declared regression target."""
-        name = self.dataset.target if self.dataset.task == "regression" else None
+        """The label the ops act on: class labels, the declared regression target, or a declared text label."""
+        name = self.dataset.target if self.dataset.task != "classification" else None
         return Target(name, self.labels.get(name) if name else None)
 
     @property
+    def text_label_kind(self) -> str:
+        """What text ops must preserve: the declared kind, else ``topic``."""
+        return self.target.spec.kind if self.target.spec else "topic"
+
+    @property
     def loss(self) -> str:
-        """The training loss: as given, else cross-entropy (classification) or Huber (regression)."""
-        return self.train.loss or ("cross_entropy" if self.dataset.task == "classification" else "huber")
+        """The training loss: as given, else Huber (regression) or cross-entropy."""
+        return self.train.loss or ("huber" if self.dataset.task == "regression" else "cross_entropy")
 
     def with_train_size(self, n: int) -> Spec:
         """The same spec with another small-data size (learning curves): per class, or frames for regression."""
-        field = "train_per_class" if self.dataset.task == "classification" else "train_size"
+        field = "train_size" if self.dataset.task == "regression" else "train_per_class"
         return self.model_copy(update={"dataset": self.dataset.model_copy(update={field: n})})
 
 
@@ -186,34 +197,64 @@ def parse_spec(raw: Any) -> Spec:
     except pydantic.ValidationError as err:
         raise _spec_error(err, Spec) from None
     spec.augment.image = [validate_op(op, f"augment.image[{i}]") for i, op in enumerate(spec.augment.image)]
+    if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
+        spec.train.model = "fasttext"
     _check_semantics(spec)
+    if spec.augment.text:
+        from augsynth.text.ops import validate_text_op
+
+        spec.augment.text = [validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind)
+                             for i, op in enumerate(spec.augment.text)]
     return spec
 
 
 def _check_semantics(spec: Spec) -> None:
-    from augsynth.datasets import check_source, image_format
+    from augsynth.datasets import check_source, payload_format
     from augsynth.train.models import check_model_and_device
 
     _check_task(spec)
-    for i, op in enumerate(spec.augment.image):
-        rule_for(op, spec.target, f"augment.image[{i}]")
+    if spec.dataset.is_text:
+        _check_text(spec)
+    else:
+        for i, op in enumerate(spec.augment.image):
+            rule_for(op, spec.target, f"augment.image[{i}]")
     check_source(spec.dataset)
-    fmt = image_format(spec.dataset)
-    if fmt.size_hw is not None:
+    fmt = payload_format(spec.dataset)
+    if not spec.dataset.is_text and fmt.size_hw is not None:
         check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
-    check_model_and_device(spec.train)
+    check_model_and_device(spec.train, spec.dataset.is_text)
+    section = "text" if spec.dataset.is_text else "image"
     for arm in ("augmented", "naive"):
-        if arm in spec.train.arms and (spec.augment.copies == 0 or not spec.augment.image):
-            raise SpecError("augment", f"the '{arm}' arm needs augment.copies >= 1 and at least one image op",
-                            fix=f"add ops under augment.image, or drop '{arm}' from train.arms")
+        ops = spec.augment.text if spec.dataset.is_text else spec.augment.image
+        if arm in spec.train.arms and (spec.augment.copies == 0 or not ops):
+            raise SpecError("augment", f"the '{arm}' arm needs augment.copies >= 1 and at least one {section} op",
+                            fix=f"add ops under augment.{section}, or drop '{arm}' from train.arms")
+
+
+def _check_text(spec: Spec) -> None:
+    """Text tasks take text ops only, and a declared target must be a text label kind."""
+    if spec.augment.image:
+        raise SpecError("augment.image", "image ops do not apply to a text-classification data set",
+                        fix="move the ops to augment.text (nlpaug ops), or change dataset.task")
+    if spec.target.spec is not None and spec.target.spec.kind not in ("topic", "sentiment"):
+        raise SpecError(f"labels.{spec.target.name}.kind", f"a text label is a topic or a sentiment, not "
+                        f"{spec.target.spec.kind}", fix="use kind: topic or kind: sentiment")
 
 
 def _check_task(spec: Spec) -> None:
     """Fields that belong to the other task, a regression target that is not declared, a loss for the wrong task."""
     data, train = spec.dataset, spec.train
-    if data.task == "classification":
+    if spec.augment.text and not data.is_text:
+        raise SpecError("augment.text", "text ops need a text data set", fix="set dataset.task: text-classification")
+    if data.is_text:
+        if data.target is not None and data.target not in spec.labels:
+            raise SpecError("dataset.target", f"the target '{data.target}' is not declared under labels",
+                            fix=f"add labels: {{{data.target}: {{kind: sentiment}}}} (or topic)")
+        misplaced = [("dataset.train_size", data.train_size), ("dataset.side_cameras", data.side_cameras)]
+    else:
         misplaced = [("dataset.target", data.target), ("dataset.train_size", data.train_size),
                      ("dataset.side_cameras", data.side_cameras), ("labels", spec.labels or None)]
+    if data.task != "regression":
         for path, value in misplaced:
             if value is not None:
                 raise SpecError(path, "only used when dataset.task is regression",
@@ -238,6 +279,9 @@ def _check_task(spec: Spec) -> None:
                         f"(declared: {', '.join(spec.labels) or 'none'})",
                         fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, "
                             "shift_gain: 0.01}}")
+    if spec.labels[data.target].kind not in ("steering_angle", "scalar"):
+        raise SpecError(f"labels.{data.target}.kind", "a regression target is a steering_angle or a scalar",
+                        fix="use kind: steering_angle or kind: scalar")
     if train.loss in CLASSIFICATION_LOSSES:
         raise SpecError("train.loss", f"'{train.loss}' is a classification loss",
                         fix=f"use one of {', '.join(REGRESSION_LOSSES)} for regression")

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from augsynth.datasets import BadInput, ImageFormat, Quarantined, Record, image_format, load_source
-from augsynth.datasets.base import pixel_hash
+from augsynth.datasets import BadInput, ImageFormat, Quarantined, Record, load_source, payload_format
+from augsynth.datasets.base import content_key
 from augsynth.errors import DataError
 from augsynth.seeding import SPLIT_STREAM, stream_rng
 
@@ -22,7 +22,7 @@ class Splits:
     val: list[Record]
     test: list[Record]
     classes: list[str]
-    image_format: ImageFormat
+    payload_format: ImageFormat
     pool: list[Record] = field(default_factory=list)
     duplicates: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -37,15 +37,16 @@ def make_splits(spec) -> Splits:
     """Split the spec's data source. The test split depends only on (seed, test_fraction)."""
     dataset = spec.dataset
     source = load_source(dataset)
-    records, duplicates = _dedupe(source.records, image_format(dataset))
+    records, duplicates = _dedupe(source.records, payload_format(dataset))
     strata = _strata(dataset, records)
     pool_idx, test_idx = train_test_split(np.arange(len(records)), test_size=dataset.test_fraction,
                                           stratify=strata, random_state=spec.seed % 2**32)
     pool = [records[i] for i in sorted(pool_idx)]
     val, train = _carve(spec, pool, source.classes)
     test = [records[i] for i in sorted(test_idx)]
-    fmt = image_format(dataset)
-    fmt = replace(fmt, shape=_expected_shape(fmt, records))
+    fmt = payload_format(dataset)
+    if isinstance(fmt, ImageFormat):
+        fmt = replace(fmt, shape=_expected_shape(fmt, records))
     return Splits(train, val, test, source.classes, fmt, pool, duplicates, list(source.quarantined))
 
 
@@ -71,7 +72,7 @@ def _dedupe(records: list[Record], fmt: ImageFormat) -> tuple[list[Record], int]
     unique = []
     for record in records:
         try:
-            key = pixel_hash(fmt.decode(record.payload))
+            key = content_key(fmt.decode(record.payload))
         except BadInput:
             key = record.content_hash  # unreadable: kept, and quarantined when it is decoded for use
         if key not in seen:

@@ -42,7 +42,7 @@ def bare_loop(images: list[np.ndarray], copies: int) -> float:
 def main() -> None:
     spec = augsynth.load_spec(SPEC)
     splits = make_splits(spec)
-    images = [splits.image_format.decode(r.payload) for r in splits.train]
+    images = [splits.payload_format.decode(r.payload) for r in splits.train]
     bare = bare_loop(images, spec.augment.copies)
     results = {"images": len(images), "copies": spec.augment.copies, "bare_albumentations_s": bare}
     for workers in (1, 2):

@@ -121,7 +121,7 @@ def test_originals_are_the_decoded_source_images(expansion):
     by_id = {r.source_id: r for r in splits.train}
     table = read_shards(out, columns=["source_id", "copy", "image"]).to_pylist()
     for row in (r for r in table if r["copy"] == 0):
-        expected = splits.image_format.decode(by_id[row["source_id"]].payload)
+        expected = splits.payload_format.decode(by_id[row["source_id"]].payload)
         assert np.array_equal(np.asarray(Image.open(io.BytesIO(row["image"]))), expected)
 
 
@@ -204,7 +204,7 @@ def test_bad_inputs_are_quarantined_with_reasons(tmp_path, dask_client):
             break
     else:
         pytest.fail("no seed puts both bad images in the train split")
-    assert splits.image_format.shape == (12, 12, 3)
+    assert splits.payload_format.shape == (12, 12, 3)
     result = expand(spec, tmp_path / "out", client=dask_client, progress=False, splits=splits)
     assert result.quarantined == 2
     assert {q["source_id"]: q["reason"] for q in result.quarantine}.keys() == bad.keys()
@@ -225,9 +225,9 @@ def test_image_size_resizes_instead_of_quarantining(tmp_path):
                                               "train_per_class": None, "val_per_class": 1}))
     splits = make_splits(spec)
     records = {r.source_id: r for r in splits.train + splits.val + splits.test}
-    assert splits.image_format.decode(records["b/zz_odd_size.png"].payload).shape == (12, 12, 3)
+    assert splits.payload_format.decode(records["b/zz_odd_size.png"].payload).shape == (12, 12, 3)
     with pytest.raises(Exception, match="unreadable"):
-        splits.image_format.decode(records["a/corrupt.png"].payload)
+        splits.payload_format.decode(records["a/corrupt.png"].payload)
     assert set(bad) <= set(records)
 
 

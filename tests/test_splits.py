@@ -124,5 +124,5 @@ def test_non_square_image_size_is_height_then_width(tmp_path):
     spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{root}", "image_size": [12, 16],
                                               "train_per_class": None, "val_per_class": 1, "channels": 1}))
     splits = make_splits(spec)
-    assert splits.image_format.shape == (12, 16)
-    assert splits.image_format.decode(splits.train[0].payload).shape == (12, 16)
+    assert splits.payload_format.shape == (12, 16)
+    assert splits.payload_format.decode(splits.train[0].payload).shape == (12, 16)

@@ -1,13 +1,14 @@
-"""Data sources by name (``sklearn:digits``, ``folder:PATH``, ``csv:PATH``, ``road:procedural``) and the image format
-they decode to."""
+"""Data sources by name (``sklearn:digits``, ``folder:PATH``, ``csv:PATH``, ``road:procedural``, ``text:bbc``,
+``text:tweets-sentiment``) and the format their payloads decode to."""
 
 from __future__ import annotations
 
-from augsynth.datasets.base import BadInput, ImageFormat, Quarantined, Record, SourceData
+from augsynth.datasets.base import BadInput, ImageFormat, Quarantined, Record, SourceData, TextFormat
 from augsynth.datasets.csv_source import CsvSource
 from augsynth.datasets.folder import FolderSource
 from augsynth.datasets.road_source import RoadSource
 from augsynth.datasets.sklearn_digits import DigitsSource
+from augsynth.datasets.text_corpora import TextCorpusSource
 from augsynth.errors import SpecError
 from augsynth.registry import Registry, UnknownName
 
@@ -16,6 +17,7 @@ SOURCES.add("sklearn", DigitsSource())
 SOURCES.add("folder", FolderSource())
 SOURCES.add("csv", CsvSource())
 SOURCES.add("road", RoadSource())
+SOURCES.add("text", TextCorpusSource())
 
 
 def _source(dataset):
@@ -38,11 +40,13 @@ def load_source(dataset) -> SourceData:
     return _source(dataset).load(dataset.source_arg, dataset)
 
 
-def image_format(dataset) -> ImageFormat:
-    """The pixel format all images of this dataset are decoded to."""
+def payload_format(dataset) -> ImageFormat | TextFormat:
+    """How this dataset's payloads decode: text, or the pixel format all its images are decoded to."""
+    if dataset.is_text:
+        return TextFormat()
     channels = dataset.channels or _source(dataset).default_channels
     return ImageFormat(channels, dataset.size_hw)
 
 
-__all__ = ["BadInput", "ImageFormat", "Quarantined", "Record", "SourceData", "SOURCES",
-           "check_source", "image_format", "load_source"]
+__all__ = ["BadInput", "ImageFormat", "TextFormat", "Quarantined", "Record", "SourceData", "SOURCES",
+           "check_source", "payload_format", "load_source"]

@@ -73,6 +73,29 @@ class ImageFormat:
         return image
 
 
+@dataclass(frozen=True)
+class TextFormat:
+    """Payloads are UTF-8 text; undecodable or blank ones are quarantined."""
+
+    shape: None = None
+
+    def decode(self, payload: bytes) -> str:
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise BadInput(f"not UTF-8 text: {err}") from None
+        if not text.strip():
+            raise BadInput("empty text")
+        return text
+
+
+def content_key(value: np.ndarray | str) -> str:
+    """Content hash of a decoded sample: pixels (whatever their encoding) or whitespace-normalised text."""
+    if isinstance(value, str):
+        return hashlib.sha256(" ".join(value.split()).encode()).hexdigest()
+    return pixel_hash(value)
+
+
 def encode_png(image: np.ndarray) -> bytes:
     """Lossless, deterministic PNG bytes of a uint8 image."""
     buffer = io.BytesIO()

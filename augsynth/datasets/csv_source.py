@@ -53,7 +53,9 @@ class CsvSource:
             raise SpecError("dataset.source", f"CSV file '{arg}' does not exist",
                             fix="give csv:PATH to a table with columns image,label")
         header, _ = _table(path)
-        columns = [("dataset.image_column", dataset.image_column), ("dataset.label_column", dataset.label_field)]
+        content = ("dataset.text_column", dataset.text_column) if dataset.is_text else ("dataset.image_column",
+                                                                                         dataset.image_column)
+        columns = [content, ("dataset.label_column", dataset.label_field)]
         if dataset.side_cameras is not None:
             sides = dataset.side_cameras
             columns += [("dataset.side_cameras.left_column", sides.left_column),
@@ -76,6 +78,9 @@ class CsvSource:
         view_columns = [("left", sides.left_column), ("right", sides.right_column)] if sides else []
         records, quarantined = [], []
         for line, row in table:
+            if dataset.is_text:
+                self._text_row(path, line, row, dataset, index, records, quarantined)
+                continue
             image_ref = row.get(dataset.image_column) or ""
             label_text = row.get(dataset.label_field) or ""
             source_id = f"{path.name}:{line}:{image_ref}"
@@ -93,3 +98,14 @@ class CsvSource:
                 views = tuple((name, f.read_bytes()) for name, f in files)
                 records.append(Record(len(records), source_id, label, file.read_bytes(), views))
         return SourceData(records, labels, quarantined)
+
+    @staticmethod
+    def _text_row(path: Path, line: int, row: dict, dataset, index: dict, records: list, quarantined: list) -> None:
+        text, label = row.get(dataset.text_column) or "", row.get(dataset.label_field) or ""
+        source_id = f"{path.name}:{line}"
+        if not label:
+            quarantined.append(Quarantined(source_id, "missing label"))
+        elif not text.strip():
+            quarantined.append(Quarantined(source_id, "empty text"))
+        else:
+            records.append(Record(len(records), source_id, index[label], text.encode()))

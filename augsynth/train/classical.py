@@ -1,10 +1,14 @@
-"""The classical baseline every deep arm is compared against: a random forest on (downsampled) pixels."""
+"""The classical baseline every deep arm is compared against: a random forest on (downsampled) pixels, or TF-IDF
+with logistic regression for text."""
 
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
 from augsynth.train.loop import ArrayData
 from augsynth.train.objectives import Objective
@@ -23,8 +27,18 @@ def features(data: ArrayData) -> np.ndarray:
     return np.stack(small).reshape(len(data), -1)
 
 
-def random_forest_score(train: ArrayData, test: ArrayData, objective: Objective, seed: int) -> float:
-    """Test score (the objective's metric) of a 300-tree random forest fitted on the unaugmented train split."""
+def classical_name(train: ArrayData) -> str:
+    return "tfidf_logistic_regression" if train.texts is not None else "random_forest"
+
+
+def classical_score(train: ArrayData, test: ArrayData, objective: Objective, seed: int) -> float:
+    """Test score (the objective's metric) of the classical model fitted on the unaugmented train split: a 300-tree
+    random forest on pixels, or TF-IDF (words and bigrams, sublinear tf) + logistic regression on texts."""
+    if train.texts is not None:
+        model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+                              LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
+        model.fit(train.texts, train.labels)
+        return float(model.score(test.texts, test.labels))
     if objective.task == "classification":
         forest = RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=-1)
         forest.fit(features(train), train.labels)

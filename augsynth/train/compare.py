@@ -14,7 +14,7 @@ from augsynth.expand import expand
 from augsynth.seeding import TRAIN_STREAM, stream_rng
 from augsynth.spec import Spec
 from augsynth.splits import Splits, make_splits
-from augsynth.train.classical import random_forest_score
+from augsynth.train.classical import classical_name, classical_score
 from augsynth.train.data import arm_data, check_no_overlap, decode_records
 from augsynth.train.loop import ArrayData
 from augsynth.train.models import resolve_device
@@ -40,11 +40,11 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
     with context as active:
         splits = make_splits(spec)
         expansion = expand(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
-        val, val_quarantined = decode_records(splits.val, splits.image_format)
-        test, test_quarantined = decode_records(splits.test, splits.image_format)
+        val, val_quarantined = decode_records(splits.val, splits.payload_format)
+        test, test_quarantined = decode_records(splits.test, splits.payload_format)
         main_size = spec.dataset.train_amount
         objective = objective_for(spec, len(splits.classes))
-        arms = {arm: arm_data(out_dir, arm) for arm in config.arms}
+        arms = {arm: arm_data(out_dir, arm, spec.dataset.is_text) for arm in config.arms}
         check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
         jobs = [Job(arm, main_size, k, seed, arms[arm]) for arm in config.arms
                 for k, seed in enumerate(run_seeds(spec, config.seeds))]
@@ -60,7 +60,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         if job.train_size == main_size:
             for metric, value in result.test.items():
                 others.setdefault(job.arm, {}).setdefault(metric, []).append(value)
-    forest = ([random_forest_score(arms["baseline"], test, objective, seed) for seed in run_seeds(spec, config.seeds)]
+    forest = ([classical_score(arms["baseline"], test, objective, seed) for seed in run_seeds(spec, config.seeds)]
               if config.classical_baseline else [])
     report = {
         "name": spec.name,
@@ -78,7 +78,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
                  for arm in config.arms if arm != "baseline"},
         "metrics": {arm: {metric: summary(values) for metric, values in by_metric.items()}
                     for arm, by_metric in others.items()},
-        "classical_baseline": {"model": "random_forest", **summary(forest)} if forest else None,
+        "classical_baseline": {"model": classical_name(arms["baseline"]), **summary(forest)} if forest else None,
         "learning_curve": _curve_points(scores, main_size, config, skipped),
         "expansion": {"inputs": expansion.inputs, "written": expansion.written,
                       "quarantined": expansion.quarantined, "rows": expansion.rows},
@@ -109,7 +109,7 @@ def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progr
         where = out_dir / "learning_curve" / f"n{size}"
         expand(sized, where, client=client, splits=sized_splits, progress=progress)
         for arm in curve_arms:
-            data[(size, arm)] = arm_data(where, arm)
+            data[(size, arm)] = arm_data(where, arm, spec.dataset.is_text)
     return data, skipped
 
 

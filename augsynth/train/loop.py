@@ -15,19 +15,23 @@ from augsynth.train.objectives import Objective
 
 @dataclass
 class ArrayData:
-    """Images (N, H, W[, C]) uint8 and labels (integer classes or float targets)."""
+    """Model inputs and labels (integer classes or float targets): images (N, H, W[, C]) uint8, or for text the
+    hashed n-gram id rows (N, width) int64 with the texts themselves kept for the classical baseline."""
 
     images: np.ndarray
     labels: np.ndarray
+    texts: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.from_numpy(self.images).float().div_(255.0)
-        x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
         labels = torch.from_numpy(self.labels)
         labels = labels.long() if labels.dtype == torch.int64 else labels.float()
+        if self.images.dtype != np.uint8:  # token ids
+            return torch.from_numpy(self.images).to(device), labels.to(device)
+        x = torch.from_numpy(self.images).float().div_(255.0)
+        x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
         return x.sub_(0.5).div_(0.5).contiguous().to(device), labels.to(device)
 
 

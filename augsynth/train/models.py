@@ -9,6 +9,7 @@ from torch import nn
 
 from augsynth.errors import SpecError
 from augsynth.registry import Registry, UnknownName
+from augsynth.train.text_features import BUCKETS
 
 ModelFactory = Callable[[int, int], nn.Module]  # (in_channels, n_outputs) -> module
 MODELS: Registry[ModelFactory] = Registry("model")
@@ -53,6 +54,31 @@ def pilotnet(in_channels: int, n_outputs: int) -> nn.Module:
                          nn.Linear(50, 10), nn.ReLU(inplace=True), nn.Linear(10, n_outputs))
 
 
+class FastText(nn.Module):
+    """fastText-style classifier (Joulin et al., 2017): the mean embedding of a text's word and bigram ids, then a
+    linear layer. Id 0 is padding."""
+
+    def __init__(self, n_outputs: int, buckets: int = BUCKETS, dim: int = 64):
+        super().__init__()
+        self.embed = nn.Embedding(buckets, dim, padding_idx=0)
+        self.drop = nn.Dropout(0.3)
+        self.head = nn.Linear(dim, n_outputs)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        mask = (ids > 0).unsqueeze(-1).float()
+        mean = (self.embed(ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.head(self.drop(mean))
+
+
+@MODELS.register("fasttext")
+def fasttext(in_width: int, n_outputs: int) -> nn.Module:
+    """For text: bag of hashed word and bigram embeddings (the input width is the padded id row length)."""
+    return FastText(n_outputs)
+
+
+TEXT_MODELS = ("fasttext",)
+
+
 def resolve_device(choice: str) -> torch.device:
     """``auto`` -> CUDA when present, else CPU."""
     if choice == "auto":
@@ -60,14 +86,18 @@ def resolve_device(choice: str) -> torch.device:
     return torch.device(choice)
 
 
-def check_model_and_device(train) -> None:
-    """Validate ``train.model`` and ``train.device`` at load."""
+def check_model_and_device(train, text: bool = False) -> None:
+    """Validate ``train.model`` (and that it reads the data set's kind of input) and ``train.device`` at load."""
     try:
         MODELS.get(train.model)
     except UnknownName as err:
         hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
         raise SpecError("train.model", f"unknown model '{train.model}'; expected one of: {', '.join(err.known)}",
                         fix=f"{hint}pick a bundled model") from None
+    if text != (train.model in TEXT_MODELS):
+        wanted = ", ".join(TEXT_MODELS) if text else ", ".join(n for n in MODELS.names() if n not in TEXT_MODELS)
+        raise SpecError("train.model", f"'{train.model}' does not read {'text' if text else 'images'}",
+                        fix=f"use one of: {wanted}")
     if train.device == "cuda" and not torch.cuda.is_available():
         raise SpecError("train.device", "CUDA was requested but no CUDA device is available here",
                         fix="use device: auto (CUDA when present, else CPU) or device: cpu")

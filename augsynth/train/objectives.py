@@ -39,6 +39,6 @@ class Objective:
 def objective_for(spec, n_classes: int) -> Objective:
     """The objective of a loaded spec."""
     loss = LOSSES.get(spec.loss)
-    if spec.dataset.task == "classification":
-        return Objective("classification", n_classes, loss, "accuracy", True)
-    return Objective("regression", 1, loss, "mae", False)
+    if spec.dataset.task == "regression":
+        return Objective("regression", 1, loss, "mae", False)
+    return Objective("classification", n_classes, loss, "accuracy", True)

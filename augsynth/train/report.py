@@ -59,7 +59,7 @@ def markdown(report: dict) -> str:
         lines.append(f"| {arm} | {fmt(stats['mean'], report)} | {fmt_ci(stats['ci95'], report)} | {gain_text} |")
     forest = report.get("classical_baseline")
     if forest:
-        lines.append(f"| random forest (classical) | {fmt(forest['mean'], report)} | "
+        lines.append(f"| {forest['model'].replace('_', ' ')} (classical) | {fmt(forest['mean'], report)} | "
                      f"{fmt_ci(forest['ci95'], report)} | | |")
     lines += _other_metrics(report)
     lines += ["", "![arms](arms.png)", "", "## Learning curve", "", f"| train {unit} | arm | mean | 95% CI |",
@@ -99,7 +99,7 @@ def plot_arms(report: dict, path: Path) -> None:
     ax.bar(names, means, yerr=errors, capsize=6, color=["#888888"] + ["#3a7bd5"] * (len(names) - 1))
     forest = report.get("classical_baseline")
     if forest:
-        ax.axhline(scale * forest["mean"], color="#c0392b", linestyle="--", label="random forest")
+        ax.axhline(scale * forest["mean"], color="#c0392b", linestyle="--", label=forest["model"].replace("_", " "))
         ax.legend(loc="lower right")
     if report["higher_is_better"]:
         low = min(means + ([scale * forest["mean"]] if forest else [])) - 10

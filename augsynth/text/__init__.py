@@ -1,0 +1,1 @@
+"""Text augmentation: nlpaug-backed ops, offline assets, label safety."""

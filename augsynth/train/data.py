@@ -15,7 +15,6 @@ from augsynth.datasets.base import content_key
 from augsynth.errors import DataError
 from augsynth.expand import read_shards
 from augsynth.train.loop import ArrayData
-from augsynth.train.text_features import featurize
 
 EXPANDED = ("original", "augmented", "side")
 ARM_ROWS = {  # arm -> (origins it trains on, label column it trains with)
@@ -33,8 +32,7 @@ def arm_data(out_dir: str | Path, arm: str, text: bool = False) -> ArrayData:
     labels = table[label_column].to_numpy()
     labels = labels.astype(np.int64 if pa.types.is_integer(table[label_column].type) else np.float32)
     if text:
-        texts = table["text"].to_pylist()
-        return ArrayData(featurize(texts), labels, texts)
+        return ArrayData(None, labels, table["text"].to_pylist())
     images = np.stack([np.asarray(Image.open(io.BytesIO(png))) for png in table["image"].to_pylist()])
     return ArrayData(images, labels)
 
@@ -51,7 +49,7 @@ def decode_records(records: list[Record], fmt) -> tuple[ArrayData, list[dict]]:
     dtype = np.int64 if all(isinstance(label, int) for label in labels) else np.float32
     labels_array = np.asarray(labels, dtype=dtype)
     if isinstance(fmt, TextFormat):
-        return ArrayData(featurize(decoded), labels_array, decoded), quarantined
+        return ArrayData(None, labels_array, decoded), quarantined
     return ArrayData(np.stack(decoded), labels_array), quarantined
 
 

@@ -11,28 +11,37 @@ import torch
 
 from augsynth.train.models import MODELS
 from augsynth.train.objectives import Objective
+from augsynth.train.text_features import SparseRows, fit_vectorizer
 
 
 @dataclass
 class ArrayData:
-    """Model inputs and labels (integer classes or float targets): images (N, H, W[, C]) uint8, or for text the
-    hashed n-gram id rows (N, width) int64 with the texts themselves kept for the classical baseline."""
+    """Labels (integer classes or float targets) with their inputs: images (N, H, W[, C]) uint8, or texts."""
 
-    images: np.ndarray
+    images: np.ndarray | None
     labels: np.ndarray
     texts: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
 
-    def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    def label_tensor(self, device: torch.device) -> torch.Tensor:
         labels = torch.from_numpy(self.labels)
-        labels = labels.long() if labels.dtype == torch.int64 else labels.float()
-        if self.images.dtype != np.uint8:  # token ids
-            return torch.from_numpy(self.images).to(device), labels.to(device)
+        return (labels.long() if labels.dtype == torch.int64 else labels.float()).to(device)
+
+    def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.from_numpy(self.images).float().div_(255.0)
         x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
-        return x.sub_(0.5).div_(0.5).contiguous().to(device), labels.to(device)
+        return x.sub_(0.5).div_(0.5).contiguous().to(device), self.label_tensor(device)
+
+
+def model_inputs(train: ArrayData, others: list[ArrayData], device: torch.device) -> list[tuple]:
+    """(x, y) of the train split and of each other split: image tensors, or TF-IDF rows fitted on the train texts."""
+    if train.texts is None:
+        return [data.tensors(device) for data in (train, *others)]
+    vectorizer = fit_vectorizer(train.texts)
+    return [(SparseRows(vectorizer.transform(data.texts), device), data.label_tensor(device))
+            for data in (train, *others)]
 
 
 @dataclass
@@ -51,8 +60,7 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Obj
     """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights."""
     start = time.perf_counter()
     torch.manual_seed(seed)
-    x, y = train.tensors(device)
-    xv, yv = val.tensors(device)
+    (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device)
     model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)
     with torch.no_grad():  # sizes lazy layers from the input shape
         model.eval()(x[:2])
@@ -78,7 +86,6 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Obj
                 if stale >= config.patience:
                     break
     model.load_state_dict(best[2])
-    xt, yt = test.tensors(device)
     return RunResult(objective.scores(model, xt, yt), best[0], best[1], step, time.perf_counter() - start)
 
 

@@ -9,9 +9,8 @@ from torch import nn
 
 from augsynth.errors import SpecError
 from augsynth.registry import Registry, UnknownName
-from augsynth.train.text_features import BUCKETS
 
-ModelFactory = Callable[[int, int], nn.Module]  # (in_channels, n_outputs) -> module
+ModelFactory = Callable[[int, int], nn.Module]  # (in_channels or text features, n_outputs) -> module
 MODELS: Registry[ModelFactory] = Registry("model")
 
 
@@ -54,29 +53,14 @@ def pilotnet(in_channels: int, n_outputs: int) -> nn.Module:
                          nn.Linear(50, 10), nn.ReLU(inplace=True), nn.Linear(10, n_outputs))
 
 
-class FastText(nn.Module):
-    """fastText-style classifier (Joulin et al., 2017): the mean embedding of a text's word and bigram ids, then a
-    linear layer. Id 0 is padding."""
-
-    def __init__(self, n_outputs: int, buckets: int = BUCKETS, dim: int = 64):
-        super().__init__()
-        self.embed = nn.Embedding(buckets, dim, padding_idx=0)
-        self.drop = nn.Dropout(0.3)
-        self.head = nn.Linear(dim, n_outputs)
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        mask = (ids > 0).unsqueeze(-1).float()
-        mean = (self.embed(ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.head(self.drop(mean))
+@MODELS.register("tfidf-mlp")
+def tfidf_mlp(in_features: int, n_outputs: int) -> nn.Module:
+    """For text: a one-hidden-layer network on the TF-IDF of words and bigrams (fitted on the arm's train texts)."""
+    return nn.Sequential(nn.Dropout(0.2), nn.Linear(in_features, 256), nn.ReLU(inplace=True), nn.Dropout(0.2),
+                         nn.Linear(256, n_outputs))
 
 
-@MODELS.register("fasttext")
-def fasttext(in_width: int, n_outputs: int) -> nn.Module:
-    """For text: bag of hashed word and bigram embeddings (the input width is the padded id row length)."""
-    return FastText(n_outputs)
-
-
-TEXT_MODELS = ("fasttext",)
+TEXT_MODELS = ("tfidf-mlp",)
 
 
 def resolve_device(choice: str) -> torch.device:

@@ -61,7 +61,7 @@ def markdown(report: dict) -> str:
     if forest:
         lines.append(f"| {forest['model'].replace('_', ' ')} (classical) | {fmt(forest['mean'], report)} | "
                      f"{fmt_ci(forest['ci95'], report)} | | |")
-    lines += _other_metrics(report)
+    lines += _other_metrics(report) + _classical_arms(report)
     lines += ["", "![arms](arms.png)", "", "## Learning curve", "", f"| train {unit} | arm | mean | 95% CI |",
               "|---|---|---|---|"]
     for point in report["learning_curve"]:
@@ -85,6 +85,16 @@ def _other_metrics(report: dict) -> list[str]:
             if metric != report["metric"]:
                 lines.append(f"- {arm}: test {metric} {stats['mean']:.4f} [{stats['ci95'][0]:.4f}, "
                              f"{stats['ci95'][1]:.4f}]")
+    return [""] + lines if lines else []
+
+
+def _classical_arms(report: dict) -> list[str]:
+    """The classical model trained on each arm's data too: does the augmentation help it?"""
+    forest = report.get("classical_baseline")
+    lines = [f"- {forest['model'].replace('_', ' ')} on the {arm} arm: {fmt(stats['mean'], report)} "
+             f"{fmt_ci(stats['ci95'], report)}, change {fmt(stats['gain']['mean'], report, True)} "
+             f"{fmt_ci(stats['gain']['ci95'], report, True)}"
+             for arm, stats in report.get("classical_arms", {}).items() if "gain" in stats]
     return [""] + lines if lines else []
 
 

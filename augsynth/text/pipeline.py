@@ -1,18 +1,17 @@
 """The text pipeline as a pure function: (text, seed, sample index, copy index) -> (text, ops applied).
 
-nlpaug draws from Python's and numpy's process-global generators, so both are reseeded from the sample's own
-``SeedSequence`` before every copy: the output does not depend on which worker ran it, or what ran before.
+nlpaug draws from Python's and numpy's process-global generators; its modules are pointed at private ones
+(``random_state``), reseeded from the sample's own ``SeedSequence`` before every copy, so the output does not depend
+on which worker ran it, what ran before, or what other threads drew.
 """
 
 from __future__ import annotations
 
-import random
 from typing import Any
-
-import numpy as np
 
 from augsynth.seeding import sample_generators
 from augsynth.text.ops import DEFAULT_PROTECTED, build_augmenter, protected_regex
+from augsynth.text.random_state import isolate_nlpaug, reseed
 
 
 class TextPipeline:
@@ -20,12 +19,11 @@ class TextPipeline:
 
     def __init__(self, ops: list[dict[str, Any]], seed: int, protect: str | None = None,
                  fitted: dict[str, str] | None = None):
-        from augsynth.text.wordnet import synonym_augmenter
-
         self.ops = [dict(op) for op in ops]
         self.seed = seed
-        self._augmenters = [build_augmenter(op, protect, (fitted or {}).get(op["op"]), synonym_augmenter)
+        self._augmenters = [build_augmenter(op, protect, (fitted or {}).get(op["op"]))
                             for op in self.ops]
+        isolate_nlpaug()
 
     @classmethod
     def from_spec(cls, spec: Any, fitted: dict[str, str] | None = None) -> TextPipeline:
@@ -38,8 +36,7 @@ class TextPipeline:
     def augment(self, text: str, sample_index: int, copy_index: int) -> tuple[str, list[dict]]:
         """Copy ``copy_index`` of sample ``sample_index``; the ops that ran are returned with their parameters."""
         np_rng, py_rng = sample_generators(self.seed, sample_index, copy_index)
-        random.seed(py_rng.getrandbits(64))
-        np.random.seed(np_rng.integers(2**32, dtype=np.uint64))
+        reseed(py_rng.getrandbits(64), int(np_rng.integers(2**32)))
         applied = []
         for op, augmenter in zip(self.ops, self._augmenters, strict=True):
             if np_rng.random() < op.get("p", 1.0):

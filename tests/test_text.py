@@ -1,0 +1,173 @@
+"""Text pipelines: every op really changes text, deterministically; label safety; sources; expansion; offline."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import socket
+
+import pytest
+
+from augsynth.errors import SpecError
+from augsynth.spec import parse_spec
+from augsynth.text.fitted import fit_text_models
+from augsynth.text.ops import DEFAULT_PROTECTED, protected_regex
+from augsynth.text.pipeline import TextPipeline
+from tests.conftest import sorted_rows
+
+CORPUS = [
+    "The central bank raised interest rates again as inflation in the eurozone stayed high this spring.",
+    "Shares in the carmaker fell sharply after profits dropped and the company warned about weak demand.",
+    "The striker scored twice in the second half to give the home side a comfortable league victory.",
+    "Voters in the northern region will choose a new parliament after the government lost a confidence vote.",
+] * 3
+SENTENCE = "The company reported strong quarterly profits and investors welcomed the announcement on Monday."
+OPS = [
+    {"op": "KeyboardAug"}, {"op": "OcrAug"}, {"op": "RandomCharAug", "action": "swap"},
+    {"op": "RandomWordAug", "action": "swap"}, {"op": "RandomWordAug", "action": "delete"},
+    {"op": "SpellingAug", "aug_p": 0.5}, {"op": "SplitAug"}, {"op": "SynonymAug", "aug_p": 0.5},
+    {"op": "TfIdfAug", "aug_p": 0.5}, {"op": "AntonymAug", "aug_p": 0.5},
+    pytest.param({"op": "WordEmbsAug", "aug_p": 0.5, "top_k": 5},
+                 marks=pytest.mark.skipif(importlib.util.find_spec("gensim") is None, reason="gensim not installed")),
+]
+
+
+def text_spec(tmp_path, ops: list[dict], **sections) -> dict:
+    base = {"version": 1, "name": "text", "seed": 0,
+            "dataset": {"source": "text:bbc", "task": "text-classification", "train_per_class": 3,
+                        "val_per_class": 2},
+            "augment": {"copies": 2, "text": ops},
+            "output": {"dir": str(tmp_path / "out"), "partition_size": 4},
+            "train": {"seeds": 2, "steps": 20, "eval_every": 10, "learning_curve": [], "device": "cpu"}}
+    for key, value in sections.items():
+        base[key] = {**base.get(key, {}), **value}
+    return base
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """TF-IDF and word2vec models fitted on a small corpus, as the expansion fits them on the train split."""
+    ops = [{"op": "TfIdfAug"}] + ([{"op": "WordEmbsAug"}] if importlib.util.find_spec("gensim") else [])
+    return fit_text_models(ops, CORPUS * 5 + [SENTENCE] * 3, tmp_path_factory.mktemp("assets"))
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda op: f"{op['op']}-{op.get('action', '')}")
+def test_each_op_changes_the_text_deterministically(op, fitted):
+    pipeline = TextPipeline([op], seed=0, fitted=fitted)
+    first, applied = pipeline.augment(SENTENCE, sample_index=5, copy_index=1)
+    again, _ = TextPipeline([op], seed=0, fitted=fitted).augment(SENTENCE, sample_index=5, copy_index=1)
+    other = {pipeline.augment(SENTENCE, sample_index=5, copy_index=c)[0] for c in range(2, 8)}
+    assert first.strip() and first != SENTENCE
+    assert first == again  # same (seed, sample, copy): same text, even from a new pipeline
+    assert len(other | {first}) > 1  # other copies differ
+    assert applied == [op]
+
+
+def test_protected_tokens_survive_a_thousand_augmentations():
+    text = "I do not like this phone and I don't think it is very good, never again, refund please."
+    ops = [{"op": "RandomWordAug", "action": "delete", "aug_p": 0.5}, {"op": "SynonymAug", "aug_p": 0.5},
+           {"op": "SpellingAug", "aug_p": 0.5}, {"op": "KeyboardAug", "aug_word_p": 0.5}]
+    pipeline = TextPipeline(ops, seed=1, protect=protected_regex(["refund"]))
+    must_stay = ["not", "don't", "very", "never", "refund"]
+    for copy in range(1, 1001):
+        words = [w.strip(".,").lower() for w in pipeline.augment(text, 0, copy)[0].split()]
+        assert all(word in words for word in must_stay), words
+
+
+def test_the_protection_regex_covers_contractions_and_punctuation():
+    pattern = re.compile(protected_regex([]))
+    for token in ["not", "Never,", "can't", "doesn't.", "VERY", "no!"]:
+        assert pattern.match(token), token
+    for token in ["note", "nothingness", "every", "good"]:
+        assert not pattern.match(token), token
+    assert "n't" in DEFAULT_PROTECTED
+
+
+def test_antonyms_are_refused_for_sentiment_but_not_for_topics(tmp_path):
+    sentiment = text_spec(tmp_path, [{"op": "AntonymAug"}], dataset={"target": "mood"},
+                          labels={"mood": {"kind": "sentiment"}})
+    with pytest.raises(SpecError, match="opposites") as err:
+        parse_spec(sentiment)
+    assert err.value.path == "augment.text[0].op"
+    parse_spec(text_spec(tmp_path, [{"op": "AntonymAug"}]))  # topic: allowed
+
+
+@pytest.mark.parametrize(("op", "path", "words"), [
+    ({"op": "SpelingAug"}, "augment.text[0].op", ["did you mean 'SpellingAug'"]),
+    ({"op": "SpellingAug", "aug_pp": 0.2}, "augment.text[0].aug_pp", ["did you mean 'aug_p'"]),
+    ({"op": "SpellingAug", "stopwords": ["x"]}, "augment.text[0].stopwords", ["augsynth sets it"]),
+    ({"op": "SpellingAug", "p": 2}, "augment.text[0].p", ["probability"]),
+    ({"op": "ContextualWordEmbsAug"}, "augment.text[0].op", ["model hub", "model_path"]),
+    ({"op": "BackTranslationAug"}, "augment.text[0].op", ["offline"]),
+])
+def test_text_op_errors_name_the_path_and_the_fix(tmp_path, op, path, words):
+    with pytest.raises(SpecError) as err:
+        parse_spec(text_spec(tmp_path, [op]))
+    assert err.value.path == path
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_image_ops_on_text_and_text_ops_on_images_are_refused(tmp_path):
+    with pytest.raises(SpecError, match="augment.image"):
+        parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}], augment={"image": [{"op": "HorizontalFlip"}]}))
+    images = text_spec(tmp_path, [{"op": "SpellingAug"}], dataset={"source": "sklearn:digits",
+                                                                  "task": "classification"})
+    with pytest.raises(SpecError, match="text ops need a text data set"):
+        parse_spec(images)
+
+
+def test_corpora_load_from_their_packages(tmp_path):
+    from augsynth.datasets import load_source
+
+    bbc = load_source(parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}])).dataset)
+    assert len(bbc.records) == 2225 and bbc.classes == ["business", "entertainment", "politics", "sports", "tech"]
+    tweets = load_source(parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}],
+                                              dataset={"source": "text:tweets-sentiment"})).dataset)
+    assert len(tweets.records) > 38000 and tweets.classes == ["negative", "neutral", "positive"]
+
+
+def test_csv_text_source_drops_unchanged_copies_and_counts_them(tmp_path, dask_client):
+    from augsynth.expand import expand, read_shards
+
+    table = tmp_path / "texts.csv"
+    rows = ["body,topic"] + [f"{text},{'a' if i % 2 else 'b'}" for i, text in enumerate(
+        ["ok", "no", "fine thanks", "big market rally today", "bad", "the match ended level after extra time",
+         "go", "hi", "", "prices rose in march across the region"])]
+    table.write_text("\n".join(rows) + "\n")
+    spec = parse_spec(text_spec(tmp_path, [{"op": "RandomCharAug", "action": "swap", "min_char": 5}],
+                                dataset={"source": f"csv:{table}", "text_column": "body", "label_column": "topic",
+                                         "train_per_class": None, "val_per_class": 1, "test_fraction": 0.2}))
+    result = expand(spec, client=dask_client, progress=False)
+    assert result.quarantined == 0  # the empty text was quarantined while listing, before the split
+    assert result.dropped > 0  # copies of "ok", "no" ... come out unchanged: dropped, counted
+    assert result.rows == result.written * 3 - result.dropped
+    assert all(row["text"].strip() for row in read_shards(result.out_dir).to_pylist())
+
+
+def test_text_expansion_is_identical_with_one_and_two_workers(tmp_path):
+    from augsynth.expand import expand
+
+    ops = [{"op": "SynonymAug", "aug_p": 0.3}, {"op": "TfIdfAug", "aug_p": 0.2, "p": 0.5},
+           {"op": "RandomWordAug", "action": "swap", "p": 0.5}]
+    spec = parse_spec(text_spec(tmp_path, ops))
+    one = expand(spec, tmp_path / "one", workers=1, progress=False)
+    two = expand(spec, tmp_path / "two", workers=2, progress=False)
+    from augsynth.expand import read_shards
+
+    assert sorted_rows(read_shards(one.out_dir)) == sorted_rows(read_shards(two.out_dir))
+    assert one.rows == 15 * 3 - one.dropped
+
+
+def test_text_pipelines_never_open_a_network_connection(tmp_path, monkeypatch, fitted):
+    real_connect = socket.socket.connect
+
+    def loopback_only(self, address):
+        if isinstance(address, tuple) and address[0] not in ("127.0.0.1", "localhost", "::1"):
+            raise OSError(f"network access attempted: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+    ops = [{"op": "SynonymAug"}, {"op": "SpellingAug"}, {"op": "TfIdfAug"}, {"op": "KeyboardAug"}]
+    text, applied = TextPipeline(ops, seed=0, fitted=fitted).augment(SENTENCE, 1, 1)
+    assert len(applied) == 4 and text != SENTENCE

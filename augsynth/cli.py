@@ -57,7 +57,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _calibrate(args)
     spec = load_spec(args.spec)
     if args.command == "validate":
-        print(f"{args.spec}: valid ({len(spec.augment.image)} image ops, {spec.augment.copies} copies, "
+        kind, ops = ("text", spec.augment.text) if spec.dataset.is_text else ("image", spec.augment.image)
+        print(f"{args.spec}: valid ({len(ops)} {kind} ops, {spec.augment.copies} copies, "
               f"arms {', '.join(spec.train.arms)})")
         return 0
     if args.command == "preview":

@@ -18,8 +18,11 @@ from augsynth.splits import make_splits  # noqa: E402
 def preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | None = None) -> Path:
     """Write a grid: one train sample per row (one per class first), the original then its copies.
 
-    For a regression target each image is captioned with its label, adjusted by the ops that fired.
+    For a regression target each image is captioned with its label, adjusted by the ops that fired. For text the
+    preview is Markdown (``path`` with the suffix ``.md``): each original beside its copies.
     """
+    if spec.dataset.is_text:
+        return _text_preview(spec, Path(path).with_suffix(".md"), rows, copies)
     splits = make_splits(spec)
     pipeline = Pipeline.from_spec(spec)
     adjuster = LabelAdjuster(spec.augment.image, spec.target)
@@ -54,4 +57,25 @@ def preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | None = No
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
+    return path
+
+
+def _text_preview(spec: Spec, path: Path, rows: int, copies: int | None, chars: int = 300) -> Path:
+    from augsynth.text.ops import TEXT_OPS
+    from augsynth.text.pipeline import TextPipeline
+
+    splits = make_splits(spec)
+    fitted_free = [op for op in spec.augment.text if TEXT_OPS.get(op["op"]).fitted is None]
+    pipeline = TextPipeline(fitted_free, spec.seed, TextPipeline.protection(spec))  # fitted models need the expansion
+    copies = spec.augment.copies if copies is None else copies
+    chosen = list({record.label: record for record in reversed(splits.train)}.values())[:rows]
+    lines = [f"# {spec.name}: originals and augmented copies", "",
+             f"Ops shown: {', '.join(op['op'] for op in fitted_free)} (ops with fitted models are left out here).", ""]
+    for record in chosen:
+        text = splits.payload_format.decode(record.payload)
+        lines += [f"## {splits.classes[record.label]} ({record.source_id})", "", f"- original: {text[:chars]}"]
+        lines += [f"- copy {c}: {pipeline.augment(text, record.index, c)[0][:chars]}" for c in range(1, copies + 1)]
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
     return path

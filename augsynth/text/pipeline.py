@@ -28,10 +28,14 @@ class TextPipeline:
     @classmethod
     def from_spec(cls, spec: Any, fitted: dict[str, str] | None = None) -> TextPipeline:
         """The text pipeline a loaded spec describes; sentiment labels protect negations and intensifiers."""
+        return cls(spec.augment.text, spec.seed, cls.protection(spec), fitted)
+
+    @staticmethod
+    def protection(spec: Any) -> str | None:
+        """The protected-token regex of a spec's text label (None when nothing is protected)."""
         declared = spec.target.spec.protect if spec.target.spec else []
         defaults = DEFAULT_PROTECTED if spec.text_label_kind == "sentiment" else ()
-        protect = protected_regex(declared, defaults) if defaults or declared else None
-        return cls(spec.augment.text, spec.seed, protect, fitted)
+        return protected_regex(declared, defaults) if defaults or declared else None
 
     def augment(self, text: str, sample_index: int, copy_index: int) -> tuple[str, list[dict]]:
         """Copy ``copy_index`` of sample ``sample_index``; the ops that ran are returned with their parameters."""

@@ -50,7 +50,7 @@ def markdown(report: dict) -> str:
     _, suffix = metric_scale(report)
     lines = [f"# {report['name']}: did the augmentation help?", "",
              f"{report['seeds']} seeds, {size or 'all'} train {unit}, test split of "
-             f"{report['test_size']} images (never augmented), test {report['metric']}{suffix} ({better} is better), "
+             f"{report['test_size']} samples (never augmented), test {report['metric']}{suffix} ({better} is better), "
              f"95% t-intervals, device {report['device']}.", "",
              "| arm | mean | 95% CI | change vs baseline (paired) | change 95% CI |", "|---|---|---|---|---|"]
     for arm, stats in report["arms"].items():

@@ -22,6 +22,12 @@ def sample_generators(seed: int, sample_index: int, copy_index: int) -> tuple[np
     return np.random.default_rng(sequence), random.Random(int(state[0]) << 64 | int(state[1]))
 
 
+def sample_seeds(seed: int, sample_index: int, copy_index: int) -> tuple[int, int]:
+    """Two integer seeds (64-bit, 32-bit) for output (sample_index, copy_index): for libraries seeded by integers."""
+    state = np.random.SeedSequence(seed_tuple(seed, sample_index, copy_index)).generate_state(3)
+    return int(state[0]) << 32 | int(state[1]), int(state[2])
+
+
 def stream_rng(seed: int, stream: int, *keys: int) -> np.random.Generator:
     """A numpy generator for a named stream (splits, trainer runs), keyed by extra integers."""
     return np.random.default_rng(np.random.SeedSequence([int(seed), stream, *map(int, keys)]))

@@ -14,7 +14,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from augsynth import SpecError, expand
-from augsynth.expand import MANIFEST_COLUMNS, read_shards
+from augsynth.expand import manifest_columns, read_shards
 from augsynth.shard_task import shard_schema
 from augsynth.spec import parse_spec
 from augsynth.splits import make_splits
@@ -69,7 +69,7 @@ def test_layout_and_accounting(expansion):
     assert sum(e["rows"] for e in journal) == result.rows
     manifest = pq.read_table(out / "manifest.parquet")
     assert manifest.num_rows == result.rows
-    assert manifest.column_names == MANIFEST_COLUMNS + ["shard"]
+    assert manifest.column_names == manifest_columns("classification") + ["shard"]
     stamp = json.loads((out / "expansion.json").read_text())
     assert stamp["fingerprint"] == spec.fingerprint()
     assert json.loads((out / "quarantine.json").read_text()) == []

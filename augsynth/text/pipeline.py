@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from augsynth.seeding import sample_generators
+from augsynth.seeding import sample_seeds
 from augsynth.text.ops import DEFAULT_PROTECTED, build_augmenter, protected_regex
-from augsynth.text.random_state import isolate_nlpaug, reseed
+from augsynth.text.random_state import PYTHON, isolate_nlpaug, reseed
 
 
 class TextPipeline:
@@ -39,11 +39,11 @@ class TextPipeline:
 
     def augment(self, text: str, sample_index: int, copy_index: int) -> tuple[str, list[dict]]:
         """Copy ``copy_index`` of sample ``sample_index``; the ops that ran are returned with their parameters."""
-        np_rng, py_rng = sample_generators(self.seed, sample_index, copy_index)
-        reseed(py_rng.getrandbits(64), int(np_rng.integers(2**32)))
+        python_seed, numpy_seed = sample_seeds(self.seed, sample_index, copy_index)
+        reseed(python_seed, numpy_seed)
         applied = []
         for op, augmenter in zip(self.ops, self._augmenters, strict=True):
-            if np_rng.random() < op.get("p", 1.0):
+            if PYTHON.random() < op.get("p", 1.0):
                 out = augmenter.augment(text)
                 text = out[0] if isinstance(out, list) and out else text
                 applied.append(op)

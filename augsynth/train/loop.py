@@ -16,7 +16,8 @@ from augsynth.train.text_features import SparseRows, fit_vectorizer
 
 @dataclass
 class ArrayData:
-    """Labels (integer classes or float targets) with their inputs: images (N, H, W[, C]) uint8, or texts."""
+    """Labels (integer classes or float targets) with their inputs: images (N, H, W[, C]) uint8, feature vectors
+    (N, D) float32, or texts."""
 
     images: np.ndarray | None
     labels: np.ndarray
@@ -30,6 +31,8 @@ class ArrayData:
         return (labels.long() if labels.dtype == torch.int64 else labels.float()).to(device)
 
     def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.images.dtype == np.float32:  # feature vectors (sentence embeddings), used as they are
+            return torch.from_numpy(self.images).to(device), self.label_tensor(device)
         x = torch.from_numpy(self.images).float().div_(255.0)
         x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
         return x.sub_(0.5).div_(0.5).contiguous().to(device), self.label_tensor(device)

@@ -60,6 +60,12 @@ def tfidf_mlp(in_features: int, n_outputs: int) -> nn.Module:
                          nn.Linear(256, n_outputs))
 
 
+@MODELS.register("embedding-head")
+def embedding_head(in_features: int, n_outputs: int) -> nn.Module:
+    """A linear classifier on frozen feature vectors (the transfer arm's sentence embeddings)."""
+    return nn.Sequential(nn.Dropout(0.1), nn.Linear(in_features, n_outputs))
+
+
 TEXT_MODELS = ("tfidf-mlp",)
 
 

@@ -21,24 +21,29 @@ class Job:
     seed_index: int
     seed: int
     train: ArrayData
+    val: ArrayData
+    test: ArrayData
+    model: str | None = None  # another model than train.model (the transfer arm's head)
 
 
-def run_jobs(jobs: list[Job], val: ArrayData, test: ArrayData, objective: Objective, config, device: torch.device,
-             client: Client | None, progress: bool = True) -> list[RunResult]:
+def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device, client: Client | None,
+             progress: bool = True) -> list[RunResult]:
     """Results in the order of ``jobs``."""
     results: list[RunResult | None] = [None] * len(jobs)
+    configs = [config.model_copy(update={"model": job.model}) if job.model else config for job in jobs]
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
         if device.type == "cpu" and client is not None:
-            val_ref, test_ref = client.scatter([val, test], broadcast=True)
-            distinct = {id(job.train): job.train for job in jobs}  # each train set crosses the wire once
+            # each data set crosses the wire once, however many jobs use it
+            distinct = {id(data): data for job in jobs for data in (job.train, job.val, job.test)}
             refs = dict(zip(distinct, client.scatter(list(distinct.values()), hash=False), strict=True))
-            futures = {client.submit(train_once, refs[id(job.train)], val_ref, test_ref, objective, config, job.seed,
-                                     device, pure=False): i for i, job in enumerate(jobs)}
+            futures = {client.submit(train_once, refs[id(job.train)], refs[id(job.val)], refs[id(job.test)],
+                                     objective, job_config, job.seed, device, pure=False): i
+                       for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True))}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update()
         else:
-            for i, job in enumerate(jobs):
-                results[i] = train_once(job.train, val, test, objective, config, job.seed, device)
+            for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
+                results[i] = train_once(job.train, job.val, job.test, objective, job_config, job.seed, device)
                 bar.update()
     return results  # type: ignore[return-value]

@@ -28,7 +28,7 @@ class Objective:
         """Every metric of the task on (x, y)."""
         out = self.predict(model, x)
         if self.task == "classification":
-            return {"accuracy": float((out.argmax(1) == y).float().mean())}
+            return {"accuracy": float((out.argmax(1) == y).double().mean())}
         error = out[:, 0] - y
         return {"mae": float(error.abs().mean()), "rmse": float(error.square().mean().sqrt())}
 

@@ -262,6 +262,9 @@ def _check_task(spec: Spec) -> None:
     else:
         misplaced = [("dataset.target", data.target), ("dataset.train_size", data.train_size),
                      ("dataset.side_cameras", data.side_cameras), ("labels", spec.labels or None)]
+    if data.frames is not None and data.source_kind != "road":
+        raise SpecError("dataset.frames", f"only a rendered data set (road:procedural) has a frame count; "
+                        f"'{data.source}' has the samples it has", fix="remove dataset.frames")
     if "transfer" in train.arms and not data.is_text:
         raise SpecError("train.arms", "the 'transfer' arm (frozen sentence embeddings) is for text data sets",
                         fix="remove 'transfer', or use a text-classification data set")

@@ -156,3 +156,14 @@ def test_expanded_rows_carry_label_before_label_and_rule(tmp_path, dask_client):
         assert row["label"] == pytest.approx(expected)
         assert bool(notes) == (row["label"] != row["label_before"])
     assert {row["origin"] for row in rows} == {"original", "augmented", "side"}
+
+
+def test_a_frame_count_is_only_for_rendered_data(tmp_path):
+    raw = road_spec(tmp_path, [{"op": "HorizontalFlip"}])
+    raw["dataset"].update({"source": "sklearn:digits", "task": "classification", "target": None,
+                           "train_size": None, "image_size": 16})
+    raw.pop("labels")
+    raw["train"].update({"model": "small-cnn", "arms": ["baseline", "augmented"]})
+    with pytest.raises(SpecError) as err:
+        parse_spec(raw)
+    assert err.value.path == "dataset.frames"

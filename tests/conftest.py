@@ -49,6 +49,20 @@ def tiny_spec_dict(out_dir: str | Path = "out/tests", **sections) -> dict:
     return deep_update(base, sections)
 
 
+def expect_spec_error(raw: dict, path: str, words: list[str]):
+    """Parse ``raw``, which must fail with a SpecError at ``path`` whose text holds every word; returns the error."""
+    from augsynth.errors import SpecError
+    from augsynth.spec import parse_spec
+
+    with pytest.raises(SpecError) as info:
+        parse_spec(raw)
+    text = str(info.value)
+    assert info.value.path == path, text
+    for word in words:
+        assert word in text, f"{word!r} not in {text!r}"
+    return info.value
+
+
 @pytest.fixture
 def spec_dict(tmp_path):
     """Factory: ``spec_dict(dataset={...}, ...)`` -> a tiny spec mapping whose output dir is under tmp_path."""

@@ -13,6 +13,7 @@ from augsynth.errors import SpecError
 from augsynth.labels import LabelAdjuster, LabelSpec, Target
 from augsynth.pipeline import Pipeline
 from augsynth.spec import parse_spec
+from tests.conftest import expect_spec_error
 
 SIZE = (48, 128)
 SCENES = [sample_scene(3, i) for i in range(12)]
@@ -106,11 +107,7 @@ def test_scalar_targets_declare_what_a_flip_does():
     ({"op": "Affine", "translate_px": {"x": [-5, 5], "y": [-2, 2]}}, "augment.image[0]", ["x only"]),
 ])
 def test_ops_without_a_rule_for_the_label_kind_are_refused_at_load(tmp_path, op, where, words):
-    with pytest.raises(SpecError) as err:
-        parse_spec(road_spec(tmp_path, [op]))
-    assert err.value.path == where
-    for word in words:
-        assert word in str(err.value)
+    expect_spec_error(road_spec(tmp_path, [op]), where, words)
 
 
 def test_label_invariant_is_the_deliberate_way_out(tmp_path):

@@ -13,7 +13,7 @@ from augsynth.spec import parse_spec
 from augsynth.text.fitted import fit_text_models
 from augsynth.text.ops import DEFAULT_PROTECTED, protected_regex
 from augsynth.text.pipeline import TextPipeline
-from tests.conftest import sorted_rows
+from tests.conftest import expect_spec_error, sorted_rows
 
 CORPUS = [
     "The central bank raised interest rates again as inflation in the eurozone stayed high this spring.",
@@ -101,11 +101,7 @@ def test_antonyms_are_refused_for_sentiment_but_not_for_topics(tmp_path):
     ({"op": "BackTranslationAug"}, "augment.text[0].op", ["offline"]),
 ])
 def test_text_op_errors_name_the_path_and_the_fix(tmp_path, op, path, words):
-    with pytest.raises(SpecError) as err:
-        parse_spec(text_spec(tmp_path, [op]))
-    assert err.value.path == path
-    for word in words:
-        assert word in str(err.value)
+    expect_spec_error(text_spec(tmp_path, [op]), path, words)
 
 
 def test_image_ops_on_text_and_text_ops_on_images_are_refused(tmp_path):

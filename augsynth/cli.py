@@ -103,13 +103,20 @@ def _headline(report: dict, out: Path) -> str:
     exp = report["expansion"]
     lines = [f"expansion: inputs {exp['inputs']} / written {exp['written']} / quarantined {exp['quarantined']}"]
     metric = report["metric"]
-    lines += [f"{arm:>14}: {metric} {fmt(s['mean'], report)} {fmt_ci(s['ci95'], report)}"
+    if exp.get("synthetic"):
+        lines[0] += f" (+ {exp['synthetic']} synthetic, {exp['synthetic_kept']} kept by the gates)"
+    width = max(14, *(len(arm) + 7 for arm in report["gain"]))
+    lines += [f"{arm:>{width}}: {metric} {fmt(s['mean'], report)} {fmt_ci(s['ci95'], report)}"
               for arm, s in report["arms"].items()]
-    lines += [f"{arm + ' - base':>14}: {fmt(g['mean'], report, True)} {fmt_ci(g['ci95'], report, True)} (paired)"
-              for arm, g in report["gain"].items()]
+    lines += [f"{arm + ' - base':>{width}}: {fmt(g['mean'], report, True)} {fmt_ci(g['ci95'], report, True)} "
+              "(paired)" for arm, g in report["gain"].items()]
+    lines += [f"{'TSTR ' + name:>{width}}: {metric} {fmt(g['tstr']['mean'], report)} "
+              f"{fmt_ci(g['tstr']['ci95'], report)}; kept {g['kept']}/{g['generated']}, near copies "
+              f"{g['memorization']['rejected']}, low confidence {g['confidence_rejected']}"
+              for name, g in report.get("generators", {}).items() if g["tstr"]]
     if report.get("classical_baseline"):
         classical = report["classical_baseline"]
-        lines.append(f"{classical['model'].replace('_', ' '):>14}: {metric} {fmt(classical['mean'], report)}")
+        lines.append(f"{classical['model'].replace('_', ' '):>{width}}: {metric} {fmt(classical['mean'], report)}")
     lines.append(f"report: {out / 'report.md'} ({report['wall_seconds']:.0f} s)")
     return "\n".join(lines)
 

@@ -39,12 +39,16 @@ class ExpandResult:
     shards_skipped: int
     quarantine: list[dict] = field(default_factory=list)
     dropped: int = 0  # text copies that came out empty or unchanged
+    synthetic: int = 0  # generated samples written (every one, whatever the gates said)
+    synthetic_kept: int = 0  # of those, the ones the gates kept
 
     def summary(self) -> str:
         resumed = f", {self.shards_skipped} of {self.shards} shards already complete" if self.shards_skipped else ""
         dropped = f", {self.dropped} unchanged or empty text copies dropped" if self.dropped else ""
+        synthetic = (f", {self.synthetic} synthetic ({self.synthetic_kept} passed the gates)"
+                     if self.synthetic else "")
         return (f"inputs {self.inputs} / written {self.written} / quarantined {self.quarantined} "
-                f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped} ({self.out_dir})")
+                f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic} ({self.out_dir})")
 
 
 def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
@@ -60,16 +64,23 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]
     shards_dir = out_dir / "shards"
     shards_dir.mkdir(parents=True, exist_ok=True)
-    _claim(out_dir, spec, splits, len(partitions), overwrite)
-    done = _complete_entries(out_dir, len(partitions))
-    todo = [i for i in range(len(partitions)) if i not in done]
+    plan = _synthetic_plan(spec, splits, out_dir)
+    blocks = plan.blocks if plan else []
+    total = len(partitions) + len(blocks)
+    _claim(out_dir, spec, splits, total, overwrite, plan.stamp if plan else {})
+    done = _complete_entries(out_dir, total)
+    todo = [i for i in range(total) if i not in done]
     if todo:
         spec_json = spec.model_dump_json()
         fitted = json.dumps(_fitted_models(spec, splits, out_dir), sort_keys=True)
         context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
         with context as active, (out_dir / "manifest.jsonl").open("a") as journal:
-            futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.payload_format,
-                                     str(shards_dir.resolve()), fitted, pure=False) for i in todo]
+            shards = str(shards_dir.resolve())
+            futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.payload_format, shards,
+                                     fitted, pure=False) for i in todo if i < len(partitions)]
+            if any(i >= len(partitions) for i in todo):
+                futures += _submit_synthetic(spec, plan, [i for i in todo if i >= len(partitions)],
+                                             len(partitions), active, shards, progress)
             with tqdm(total=len(futures), desc=f"expand {spec.name}", unit="shard", disable=not progress) as bar:
                 for future in as_completed(futures):
                     entry = future.result()
@@ -78,28 +89,56 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
                     os.fsync(journal.fileno())
                     done[entry["partition"]] = entry
                     bar.update()
-    entries = [done[i] for i in range(len(partitions))]
+    entries = [done[i] for i in range(total)]
     _write_manifest(out_dir, entries, manifest_columns(spec.dataset.task))
     quarantine = [q for e in entries for q in e["quarantined"]]
     result = ExpandResult(out_dir, len(splits.train), sum(e["written"] for e in entries), len(quarantine),
                           sum(e["rows"] for e in entries), len(partitions), len(partitions) - len(todo), quarantine,
-                          sum(e.get("dropped", 0) for e in entries))
+                          sum(e.get("dropped", 0) for e in entries), sum(e.get("synthetic", 0) for e in entries),
+                          sum(e.get("kept", 0) for e in entries))
     if result.inputs != result.written + result.quarantined:
         raise DataError(f"accounting broken: {result.summary()}")
     (out_dir / "quarantine.json").write_text(json.dumps(quarantine, indent=1))
     return result
 
 
-def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool) -> None:
-    """Record which spec and data this directory expands; refuse to mix shards of two different ones."""
+def _synthetic_plan(spec: Spec, splits: Splits, out_dir: Path):
+    """The generator stage's blocks (None without generators; torch loads only when there are some)."""
+    if not spec.generate:
+        return None
+    from augsynth.generators.stage import plan_synthetic
+
+    return plan_synthetic(spec, splits, out_dir)
+
+
+def _submit_synthetic(spec: Spec, plan, todo: list[int], offset: int, client: Client, shards: str,
+                      progress: bool) -> list:
+    """Train (or reuse) the generators and the gate, then one sampling task per synthetic block still missing."""
+    from augsynth.generators.sampling import run_synthetic_partition
+
+    gate = plan.prepare(client, progress)
+    configs = {c.label: c for c in spec.generators}
+    futures = []
+    for i in todo:
+        block = plan.blocks[i - offset]
+        config = configs[block.generator]
+        futures.append(client.submit(run_synthetic_partition, spec.seed, i, block, gate, shards,
+                                     config.min_confidence, config.min_nn_ratio, pure=False))
+    return futures
+
+
+def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool, synthetic: dict) -> None:
+    """Record which spec, data (and generator checkpoints) this directory expands; refuse to mix shards of two
+    different ones."""
     data = hashlib.sha256("".join(f"{r.source_id}|{r.label}|{r.content_hash}\n" for r in splits.train).encode())
     stamp = {"fingerprint": spec.fingerprint(), "data": data.hexdigest()[:16],
-             "partition_size": spec.output.partition_size, "partitions": partitions,
+             "partition_size": spec.output.partition_size, "partitions": partitions, "synthetic": synthetic,
              "spec": spec.model_dump(mode="json")}
     path = out_dir / "expansion.json"
     if path.exists():
         previous = json.loads(path.read_text())
-        same = all(previous.get(k) == stamp[k] for k in ("fingerprint", "data", "partition_size", "partitions"))
+        keys = ("fingerprint", "data", "partition_size", "partitions", "synthetic")
+        same = all(previous.get(k, {} if k == "synthetic" else None) == stamp[k] for k in keys)
         if not same and not overwrite:
             raise SpecError("output.dir", f"'{out_dir}' holds an expansion of a different spec or data "
                             f"(fingerprint {previous.get('fingerprint')}, this spec {stamp['fingerprint']})",

@@ -79,3 +79,44 @@ def _text_preview(spec: Spec, path: Path, rows: int, copies: int | None, chars: 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
     return path
+
+
+def generated_grid(out_dir: str | Path, classes: list[str], path: str | Path, per_class: int = 8) -> Path:
+    """One row per class and generator: its first synthetic samples, those the gates rejected framed in red."""
+    import io
+
+    import numpy as np
+    import pyarrow.compute as pc
+    from PIL import Image
+
+    from augsynth.expand import read_shards
+
+    table = read_shards(out_dir, columns=["origin", "generator", "label", "sample_index", "gate", "image"])
+    table = table.filter(pc.equal(table["origin"], "synthetic")).sort_by([("generator", "ascending"),
+                                                                         ("label", "ascending"),
+                                                                         ("sample_index", "ascending")])
+    rows = table.to_pylist()
+    keys = list(dict.fromkeys((row["generator"], row["label"]) for row in rows))
+    fig, axes = plt.subplots(len(keys), per_class, figsize=(1.0 * per_class, 1.0 * len(keys)), squeeze=False)
+    for r, (generator, label) in enumerate(keys):
+        samples = [row for row in rows if row["generator"] == generator and row["label"] == label][:per_class]
+        for c, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(samples):
+                ax.axis("off")
+                continue
+            image = np.asarray(Image.open(io.BytesIO(samples[c]["image"])))
+            ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+            if samples[c]["gate"] != "kept":
+                for spine in ax.spines.values():
+                    spine.set_edgecolor("red")
+                    spine.set_linewidth(2)
+            if c == 0:
+                ax.set_ylabel(f"{generator}\n{classes[label]}", fontsize=7)
+    fig.suptitle("generated samples (red frame: rejected by a gate)", fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

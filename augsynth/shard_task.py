@@ -24,6 +24,13 @@ from augsynth.seeding import seed_tuple
 from augsynth.spec import Spec
 
 CONTENT_COLUMNS = ("image", "text")
+SYNTHETIC_COLUMNS = [  # null on rows made from real samples
+    ("generator", pa.string()),
+    ("checkpoint", pa.string()),  # content hash of the generator's config and training data
+    ("gate", pa.string()),  # kept | low_confidence | near_copy
+    ("confidence", pa.float64()),  # the gate classifier's probability of the intended class
+    ("nn_ratio", pa.float64()),  # distance to the nearest train sample / typical train nearest-neighbour gap
+]
 
 
 def shard_schema(task: str) -> pa.Schema:
@@ -45,6 +52,7 @@ def shard_schema(task: str) -> pa.Schema:
         ("label_rule", pa.string()),
         ("ops", pa.string()),
         ("seed", pa.list_(pa.int64())),
+        *SYNTHETIC_COLUMNS,
     ])
 
 
@@ -102,14 +110,18 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
         for name, view in views:
             label, note = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
             Row(record, 0, name, "side", view, label, [note], "[]").append_to(rows, spec.seed)
-    table = pa.table(rows, schema=schema)
+    entry = write_shard(pa.table(rows, schema=schema), shards_dir, partition)
+    return {**entry, "inputs": len(records), "written": len(records) - len(quarantined), "quarantined": quarantined,
+            "dropped": dropped}
+
+
+def write_shard(table: pa.Table, shards_dir: str, partition: int) -> dict:
+    """Write a partition's shard through a temp name and rename; its manifest entry (name, rows, hash)."""
     final = Path(shards_dir) / shard_name(partition)
     temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
     pq.write_table(table, temp, compression="zstd")
     os.replace(temp, final)
-    return {"shard": final.name, "partition": partition, "inputs": len(records),
-            "written": len(records) - len(quarantined), "quarantined": quarantined, "dropped": dropped,
-            "rows": table.num_rows, "sha256": file_sha256(final)}
+    return {"shard": final.name, "partition": partition, "rows": table.num_rows, "sha256": file_sha256(final)}
 
 
 def side_camera_label(label: float, side: str, correction: float) -> tuple[float, str]:
@@ -145,4 +157,6 @@ class Row:
                   "seed": seed_tuple(seed, self.record.index, self.copy)}
         for name, value in values.items():
             rows[name].append(value)
+        for name, _ in SYNTHETIC_COLUMNS:
+            rows[name].append(None)
 

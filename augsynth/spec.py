@@ -93,7 +93,8 @@ class OutputSpec(_Section):
     partition_size: int = Field(default=256, ge=1)
 
 
-ArmName = Literal["baseline", "augmented", "naive", "transfer"]
+ArmName = Literal["baseline", "augmented", "naive", "transfer", "synthetic", "augmented+synthetic", "pretrained"]
+SYNTHETIC_ARMS = ("synthetic", "augmented+synthetic")
 CLASSIFICATION_LOSSES = ("cross_entropy", "cosine")
 REGRESSION_LOSSES = ("huber", "mse")
 
@@ -115,6 +116,9 @@ class TrainSpec(_Section):
     learning_curve: list[int] = Field(default_factory=lambda: [5, 10, 20, 40])
     learning_curve_seeds: int | None = Field(default=None, ge=2)
     classical_baseline: bool = True
+    pretrain: Literal["autoencoder"] | None = None  # the 'pretrained' arm: encoder pretrained as an autoencoder
+    pretrain_steps: int = Field(default=300, ge=1)
+    pretrain_synthetic: bool = False  # pretrain on the train split plus the kept synthetic samples
 
     @field_validator("arms")
     @classmethod
@@ -142,12 +146,13 @@ class Spec(_Section):
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
     labels: dict[str, LabelSpec] = Field(default_factory=dict)
     augment: AugmentSpec = Field(default_factory=AugmentSpec)
+    generate: list[dict[str, Any]] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
 
     def fingerprint(self, *sections: str) -> str:
         """A content hash of the given top-level sections (all that shape the data when none given)."""
-        keys = sections or ("version", "seed", "dataset", "labels", "augment")
+        keys = sections or ("version", "seed", "dataset", "labels", "augment", "generate")
         data = self.model_dump(mode="json", include=set(keys))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -171,6 +176,13 @@ class Spec(_Section):
         """The same spec with another small-data size (learning curves): per class, or frames for regression."""
         field = "train_size" if self.dataset.task == "regression" else "train_per_class"
         return self.model_copy(update={"dataset": self.dataset.model_copy(update={field: n})})
+
+    @property
+    def generators(self) -> list:
+        """The validated generator configs of ``generate``."""
+        from augsynth.generators import config_of
+
+        return [config_of(raw) for raw in self.generate]
 
 
 def load_spec(source: str | Path | dict, origin: str | None = None) -> Spec:
@@ -201,6 +213,7 @@ def parse_spec(raw: Any) -> Spec:
     if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
         spec.train.model = "tfidf-mlp"
     _check_semantics(spec)
+    spec.generate = _check_generators(spec)
     if spec.augment.text:
         from augsynth.text.ops import validate_text_op
 
@@ -225,11 +238,59 @@ def _check_semantics(spec: Spec) -> None:
         check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
     check_model_and_device(spec.train, spec.dataset.is_text)
     section = "text" if spec.dataset.is_text else "image"
-    for arm in ("augmented", "naive"):
+    for arm in ("augmented", "naive", "augmented+synthetic"):
         ops = spec.augment.text if spec.dataset.is_text else spec.augment.image
         if arm in spec.train.arms and (spec.augment.copies == 0 or not ops):
             raise SpecError("augment", f"the '{arm}' arm needs augment.copies >= 1 and at least one {section} op",
                             fix=f"add ops under augment.{section}, or drop '{arm}' from train.arms")
+
+
+def _check_generators(spec: Spec) -> list[dict[str, Any]]:
+    """Generators: registered kinds with valid settings and unique names, on class-labelled images only; the arms
+    that use them."""
+    from augsynth.generators import GENERATORS, UnknownName
+
+    train = spec.train
+    for arm in SYNTHETIC_ARMS:
+        if arm in train.arms and not spec.generate:
+            raise SpecError("train.arms", f"the '{arm}' arm trains on generated samples, but 'generate' is empty",
+                            fix="add a generator, e.g. generate: [{kind: cvae, per_class: 50}], or drop the arm")
+    if ("pretrained" in train.arms) != (train.pretrain is not None):
+        raise SpecError("train.pretrain" if train.pretrain else "train.arms",
+                        "the 'pretrained' arm and train.pretrain go together",
+                        fix="set train.pretrain: autoencoder and list 'pretrained' in train.arms (or neither)")
+    if train.pretrain and train.model not in ("small-cnn", "small-cnn-gap"):
+        raise SpecError("train.pretrain", f"autoencoder pretraining needs a small-cnn encoder, not {train.model}",
+                        fix="use model small-cnn or small-cnn-gap, or remove train.pretrain")
+    if train.pretrain_synthetic and not spec.generate:
+        raise SpecError("train.pretrain_synthetic", "there are no generated samples to pretrain on",
+                        fix="add a generator under 'generate', or set pretrain_synthetic: false")
+    if spec.generate and spec.dataset.task != "classification":
+        raise SpecError("generate", "generators are conditioned on classes: they need an image classification "
+                        "data set", fix="remove 'generate', or set dataset.task: classification")
+    validated, names = [], set()
+    for i, raw in enumerate(spec.generate):
+        path = f"generate[{i}]"
+        if not isinstance(raw, dict) or "kind" not in raw:
+            raise SpecError(path, f"expected a mapping with a 'kind' key, got {raw!r}",
+                            fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}")
+        try:
+            kind = GENERATORS.get(str(raw["kind"]))
+        except UnknownName as err:
+            hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
+            raise SpecError(f"{path}.kind", f"unknown generator kind '{raw['kind']}'; expected one of: "
+                            f"{', '.join(err.known)}", fix=f"{hint}use a registered kind") from None
+        try:
+            config = kind.config.model_validate(raw)
+        except pydantic.ValidationError as err:
+            inner = _spec_error(err, kind.config)
+            raise SpecError(f"{path}.{inner.path}", inner.message, fix=inner.fix) from None
+        if config.label in names:
+            raise SpecError(f"{path}.name", f"two generators are named '{config.label}'",
+                            fix="give each generator of the same kind its own name: key")
+        names.add(config.label)
+        validated.append(config.model_dump())
+    return validated
 
 
 def _check_text(spec: Spec) -> None:

@@ -6,16 +6,19 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
+import numpy as np
 from distributed import Client
 
 from augsynth.dask_cluster import dask_client
 from augsynth.errors import DataError
 from augsynth.expand import expand
+from augsynth.preview import generated_grid
 from augsynth.seeding import TRAIN_STREAM, stream_rng
 from augsynth.spec import Spec
 from augsynth.splits import Splits, make_splits
 from augsynth.train.classical import classical_name, classical_score
 from augsynth.train.data import arm_data, check_no_overlap, decode_records
+from augsynth.train.generator_report import generator_report
 from augsynth.train.loop import ArrayData
 from augsynth.train.models import resolve_device
 from augsynth.train.objectives import objective_for
@@ -47,10 +50,17 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         objective = objective_for(spec, len(splits.classes))
         arms = {arm: arm_data(out_dir, arm, spec.dataset.is_text) for arm in config.arms if arm != "transfer"}
         check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
-        inputs = {arm: (data, val, test, None) for arm, data in arms.items()}
+        inputs = {arm: (data, val, test, None, None) for arm, data in arms.items()}
         if "transfer" in config.arms:
-            inputs["transfer"] = (*(embedded(d, device.type) for d in (arms["baseline"], val, test)), HEAD_MODEL)
-        jobs = [Job(arm, main_size, k, seed, *inputs[arm]) for arm in config.arms
+            inputs["transfer"] = (*(embedded(d, device.type) for d in (arms["baseline"], val, test)), HEAD_MODEL, None)
+        if "pretrained" in config.arms:
+            inputs["pretrained"] = (arms["pretrained"], val, test, None, _pretrain_images(spec, out_dir, arms))
+        for name in (c.label for c in spec.generators):  # train on one generator's samples, test on real
+            try:
+                inputs[f"tstr:{name}"] = (arm_data(out_dir, "synthetic", generator=name), val, test, None, None)
+            except DataError:  # the gates rejected all its samples: the report says so
+                continue
+        jobs = [Job(arm, main_size, k, seed, *inputs[arm]) for arm in inputs
                 for k, seed in enumerate(run_seeds(spec, config.seeds))]
         curve_train, skipped = _curve_arms(spec, splits, out_dir, active, progress)
         curve_seeds = run_seeds(spec, config.learning_curve_seeds or config.seeds)
@@ -61,7 +71,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
     others: dict[str, dict[str, list[float]]] = {}
     for job, result in zip(jobs, results, strict=True):
         scores.setdefault((job.arm, job.train_size), []).append(result.test[objective.metric])
-        if job.train_size == main_size:
+        if job.train_size == main_size and job.arm in config.arms:
             for metric, value in result.test.items():
                 others.setdefault(job.arm, {}).setdefault(metric, []).append(value)
     # the classical model on every arm for text (cheap), on the baseline only for images (a forest per arm and seed
@@ -81,6 +91,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         "seeds": config.seeds,
         "device": str(device),
         "arms": {arm: summary(scores[(arm, main_size)]) for arm in config.arms},
+        "generators": generator_report(spec, out_dir, arms["baseline"], scores, main_size),
         "gain": {arm: paired_gain(scores[(arm, main_size)], scores[("baseline", main_size)])
                  for arm in config.arms if arm != "baseline"},
         "metrics": {arm: {metric: summary(values) for metric, values in by_metric.items()}
@@ -92,15 +103,28 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
                            for arm, scores_ in classical.items()},
         "learning_curve": _curve_points(scores, main_size, config, skipped),
         "expansion": {"inputs": expansion.inputs, "written": expansion.written,
-                      "quarantined": expansion.quarantined, "rows": expansion.rows},
+                      "quarantined": expansion.quarantined, "rows": expansion.rows,
+                      "synthetic": expansion.synthetic, "synthetic_kept": expansion.synthetic_kept},
         "quarantined": {"source": [q.__dict__ for q in splits.quarantined], "train": expansion.quarantine,
                         "validation": val_quarantined, "test": test_quarantined},
         "duplicates_dropped": splits.duplicates,
         "train_seconds_mean": sum(r.seconds for r in results) / max(1, len(results)),
         "wall_seconds": time.perf_counter() - start,
     }
+    if spec.generate:
+        generated_grid(out_dir, splits.classes, out_dir / "generated.png")
     write_report(report, out_dir)
     return report
+
+
+def _pretrain_images(spec: Spec, out_dir: Path, arms: dict[str, ArrayData]) -> ArrayData:
+    """What the pretrained arm's autoencoder learns from: the train split, plus the kept synthetic samples."""
+    images = arms["baseline"]
+    if spec.train.pretrain_synthetic:
+        synthetic = arm_data(out_dir, "synthetic")
+        images = ArrayData(np.concatenate([images.images, synthetic.images]),
+                           np.concatenate([images.labels, synthetic.labels]))
+    return images
 
 
 def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progress: bool) -> tuple[dict, list[dict]]:
@@ -111,7 +135,7 @@ def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progr
     for size in spec.train.learning_curve:
         if size == spec.dataset.train_amount:
             continue
-        sized = spec.with_train_size(size)
+        sized = spec.with_train_size(size).model_copy(update={"generate": []})  # curves compare real data only
         try:
             sized_splits = splits.resized(sized)
         except DataError as err:
@@ -127,7 +151,7 @@ def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progr
 def _curve_points(scores: dict, main_size: int | None, config, skipped: list[dict]) -> list[dict]:
     points = []
     for (arm, size), values in sorted(scores.items(), key=lambda item: (item[0][1] or 0, item[0][0])):
-        if size in config.learning_curve or size == main_size:
+        if arm in config.arms and (size in config.learning_curve or size == main_size):
             mean, ci = mean_ci(values)
             points.append({"train_size": size, "arm": arm, "mean": mean, "ci95": ci, "runs": values})
     return points + [{"train_size": s["train_size"], "skipped": s["reason"]} for s in skipped]

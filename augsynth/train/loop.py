@@ -11,6 +11,7 @@ import torch
 
 from augsynth.train.models import MODELS
 from augsynth.train.objectives import Objective
+from augsynth.train.pretrain import pretrain_encoder
 from augsynth.train.text_features import SparseRows, fit_vectorizer
 
 
@@ -59,14 +60,37 @@ class RunResult:
 
 
 def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Objective, config, seed: int,
-               device: torch.device) -> RunResult:
-    """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights."""
+               device: torch.device, pretrain: ArrayData | None = None) -> RunResult:
+    """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights.
+
+    With ``pretrain``, the model's encoder is first trained as an autoencoder on those images.
+    """
     start = time.perf_counter()
-    torch.manual_seed(seed)
     (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device)
+    pretrain_x = pretrain.tensors(device)[0] if pretrain is not None else None
+    model, fit = fit_model(x, y, xv, yv, objective, config, seed, device, pretrain_x)
+    return RunResult(objective.scores(model, xt, yt), fit.val_score, fit.best_step, fit.steps_run,
+                     time.perf_counter() - start)
+
+
+@dataclass
+class Fit:
+    """How a run went: the best validation score, its step, and the steps run before stopping."""
+
+    val_score: float
+    best_step: int
+    steps_run: int
+
+
+def fit_model(x, y: torch.Tensor, xv, yv: torch.Tensor, objective: Objective, config, seed: int,
+              device: torch.device, pretrain_x: torch.Tensor | None = None) -> tuple[torch.nn.Module, Fit]:
+    """The model with its best-on-validation weights after at most ``config.steps`` AdamW + one-cycle steps."""
+    torch.manual_seed(seed)
     model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)
     with torch.no_grad():  # sizes lazy layers from the input shape
         model.eval()(x[:2])
+    if pretrain_x is not None:
+        pretrain_encoder(model, pretrain_x, config, seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps)
     batches = _batch_indices(len(y), config.batch_size, config.steps, seed)
@@ -89,7 +113,7 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Obj
                 if stale >= config.patience:
                     break
     model.load_state_dict(best[2])
-    return RunResult(objective.scores(model, xt, yt), best[0], best[1], step, time.perf_counter() - start)
+    return model, Fit(best[0], best[1], step)
 
 
 def _batch_indices(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarray]:

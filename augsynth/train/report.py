@@ -61,7 +61,7 @@ def markdown(report: dict) -> str:
     if forest:
         lines.append(f"| {forest['model'].replace('_', ' ')} (classical) | {fmt(forest['mean'], report)} | "
                      f"{fmt_ci(forest['ci95'], report)} | | |")
-    lines += _other_metrics(report) + _classical_arms(report)
+    lines += _other_metrics(report) + _classical_arms(report) + _generators(report)
     lines += ["", "![arms](arms.png)", "", "## Learning curve", "", f"| train {unit} | arm | mean | 95% CI |",
               "|---|---|---|---|"]
     for point in report["learning_curve"]:
@@ -73,8 +73,39 @@ def markdown(report: dict) -> str:
     exp = report["expansion"]
     lines += ["", "![learning curve](learning_curve.png)", "",
               f"Expansion: inputs {exp['inputs']} / written {exp['written']} / quarantined {exp['quarantined']} "
-              f"({exp['rows']} rows). Wall time {report['wall_seconds']:.0f} s.", ""]
+              f"({exp['rows']} rows{_synthetic_rows(exp)}). Wall time {report['wall_seconds']:.0f} s.", ""]
     return "\n".join(lines)
+
+
+def _synthetic_rows(expansion: dict) -> str:
+    if not expansion.get("synthetic"):
+        return ""
+    return f", of which {expansion['synthetic']} synthetic and {expansion['synthetic_kept']} of those kept"
+
+
+def _generators(report: dict) -> list[str]:
+    """Per generator: what the gates kept, how close samples came to training images, diversity, TSTR."""
+    generators = report.get("generators") or {}
+    if not generators:
+        return []
+    lines = ["", "## Generators", "",
+             "Trained on the train split only. Gates: the classifier trained on real train data must give the "
+             "intended class at least `min_confidence`; a sample nearer to a training image than `min_nn_ratio` "
+             "times the typical gap between training images is a near copy. TSTR: train on that generator's kept "
+             "samples only, test on the real test split. Diversity: mean pairwise distance within a class, "
+             "synthetic over real.", "",
+             "| generator | generated | kept | low confidence | near copies | min NN ratio | diversity | TSTR | "
+             "TSTR vs baseline | train s |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, g in generators.items():
+        memo = g["memorization"]
+        div = f"{g['diversity']['ratio']:.2f}" if g["diversity"] else "—"
+        tstr = (f"{fmt(g['tstr']['mean'], report)} {fmt_ci(g['tstr']['ci95'], report)}" if g["tstr"]
+                else "— (nothing kept)")
+        change = f"{fmt(g['tstr_gain']['mean'], report, True)}" if g["tstr_gain"] else "—"
+        lines.append(f"| {name} ({g['kind']}) | {g['generated']} | {g['kept']} | {g['confidence_rejected']} | "
+                     f"{memo['rejected']} | {memo['min_nn_ratio']:.2f} | {div} | {tstr} | {change} | "
+                     f"{g['train_seconds']:.0f} |")
+    return lines + ["", "![generated samples](generated.png)"]
 
 
 def _other_metrics(report: dict) -> list[str]:

@@ -24,6 +24,7 @@ class Job:
     val: ArrayData
     test: ArrayData
     model: str | None = None  # another model than train.model (the transfer arm's head)
+    pretrain: ArrayData | None = None  # images to pretrain the encoder on as an autoencoder (the pretrained arm)
 
 
 def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device, client: Client | None,
@@ -34,16 +35,20 @@ def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
         if device.type == "cpu" and client is not None:
             # each data set crosses the wire once, however many jobs use it
-            distinct = {id(data): data for job in jobs for data in (job.train, job.val, job.test)}
+            distinct = {id(data): data for job in jobs for data in (job.train, job.val, job.test, job.pretrain)
+                        if data is not None}
             refs = dict(zip(distinct, client.scatter(list(distinct.values()), hash=False), strict=True))
+            refs[id(None)] = None
             futures = {client.submit(train_once, refs[id(job.train)], refs[id(job.val)], refs[id(job.test)],
-                                     objective, job_config, job.seed, device, pure=False): i
+                                     objective, job_config, job.seed, device, refs[id(job.pretrain)],
+                                     pure=False): i
                        for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True))}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update()
         else:
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
-                results[i] = train_once(job.train, job.val, job.test, objective, job_config, job.seed, device)
+                results[i] = train_once(job.train, job.val, job.test, objective, job_config, job.seed, device,
+                                        job.pretrain)
                 bar.update()
     return results  # type: ignore[return-value]

@@ -1,0 +1,52 @@
+"""The report's ``generators`` section: per generator, what the gates did, TSTR, diversity and training time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from augsynth.generators.gates import diversity
+from augsynth.spec import Spec
+from augsynth.train.data import arm_data
+from augsynth.train.loop import ArrayData
+from augsynth.train.stats import paired_gain, summary
+
+
+def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dict, main_size: int | None) -> dict:
+    """``{name: {tstr, tstr_gain, memorization, confidence_rejected, kept, generated, diversity, train_seconds}}``."""
+    if not spec.generate:
+        return {}
+    manifest = pq.read_table(out_dir / "manifest.parquet",
+                             columns=["generator", "checkpoint", "gate", "confidence", "nn_ratio"])
+    report = {}
+    for config in spec.generators:
+        name = config.label
+        rows = manifest.filter(pc.equal(manifest["generator"], name))
+        gates = rows["gate"].to_pylist()
+        ratios = rows["nn_ratio"].to_numpy()
+        digest = rows["checkpoint"][0].as_py()
+        meta = json.loads((out_dir / "generators" / f"{name}-{digest}.json").read_text())
+        tstr = scores.get((f"tstr:{name}", main_size))
+        kept = gates.count("kept")
+        synthetic = arm_data(out_dir, "synthetic", generator=name) if kept else None
+        report[name] = {
+            "kind": config.kind,
+            "checkpoint": digest,
+            "generated": len(gates),
+            "kept": kept,
+            "confidence_rejected": gates.count("low_confidence"),
+            "memorization": {"min_nn_ratio": float(ratios.min()), "median_nn_ratio": float(np.median(ratios)),
+                             "threshold": config.min_nn_ratio, "rejected": gates.count("near_copy")},
+            "mean_confidence": float(np.mean(rows["confidence"].to_numpy())),
+            "diversity": (diversity(synthetic.images, synthetic.labels, baseline.images, baseline.labels)
+                          if synthetic is not None else None),
+            "tstr": summary(tstr) if tstr else None,
+            "tstr_gain": paired_gain(tstr, scores[("baseline", main_size)]) if tstr else None,
+            "train_seconds": meta["train_seconds"],
+            "train_device": meta["device"],
+        }
+    return report

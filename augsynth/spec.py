@@ -146,7 +146,7 @@ class Spec(_Section):
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
     labels: dict[str, LabelSpec] = Field(default_factory=dict)
     augment: AugmentSpec = Field(default_factory=AugmentSpec)
-    generate: list[dict[str, Any]] = Field(default_factory=list)
+    generate: list[Any] = Field(default_factory=list)  # each entry checked against its kind at load
     output: OutputSpec = Field(default_factory=OutputSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
 
@@ -286,7 +286,7 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
             inner = _spec_error(err, kind.config)
             raise SpecError(f"{path}.{inner.path}", inner.message, fix=inner.fix) from None
         if config.label in names:
-            raise SpecError(f"{path}.name", f"two generators are named '{config.label}'",
+            raise SpecError(f"{path}.name", f"the generator name '{config.label}' is used twice",
                             fix="give each generator of the same kind its own name: key")
         names.add(config.label)
         validated.append(config.model_dump())

@@ -1,4 +1,4 @@
-"""A class-conditional DDPM (Ho et al. 2020) with a small diffusers UNet, sampled deterministically with DDIM (eta=0)."""
+"""A class-conditional DDPM (Ho et al. 2020) with a small diffusers UNet, sampled with deterministic DDIM (eta=0)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from augsynth.generators.layers import fit_size, resize
 class DDPMConfig(GeneratorConfig):
     epochs: int = Field(default=3000, ge=1)
     lr: float = Field(default=1e-3, gt=0)
-    width: int = Field(default=32, ge=8)  # channels of the first UNet level; doubled at the second
+    width: int = Field(default=16, ge=8)  # channels of the first UNet level; doubled at the second
     train_steps: int = Field(default=1000, ge=2)  # diffusion steps of the noise schedule
     sample_steps: int = Field(default=25, ge=1)  # DDIM steps when sampling
     ema: float = Field(default=0.995, ge=0.0, lt=1.0)  # decay of the weight average that is kept for sampling

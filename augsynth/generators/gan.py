@@ -14,11 +14,11 @@ from augsynth.generators.layers import fit_size, resize
 
 
 class CGANConfig(GeneratorConfig):
-    epochs: int = Field(default=3000, ge=1)
-    lr: float = Field(default=2e-4, gt=0)  # the generator's; the discriminator's is lr * d_lr_ratio
+    epochs: int = Field(default=2000, ge=1)
+    lr: float = Field(default=1e-3, gt=0)  # the generator's; the discriminator's is lr * d_lr_ratio
     latent_dim: int = Field(default=64, ge=1)
-    width: int = Field(default=64, ge=4)  # channels of the last generator / first discriminator layer; doubled once
-    d_lr_ratio: float = Field(default=2.0, gt=0)
+    width: int = Field(default=32, ge=4)  # channels of the last generator / first discriminator layer; doubled once
+    d_lr_ratio: float = Field(default=1.0, gt=0)
     d_steps: int = Field(default=1, ge=1)  # discriminator updates per generator update
     cutout: float = Field(default=0.25, ge=0.0, lt=1.0)  # side of the DiffAugment cutout square, as a fraction
 
@@ -37,15 +37,27 @@ class CondNorm(nn.Module):
         return self.norm(h) * (1 + gamma) + beta
 
 
-class ConditionalGAN(nn.Module):
+class Generator(nn.Module):
+    """Noise -> linear -> two class-modulated transposed convolutions -> tanh, at the working size."""
+
+    def __init__(self, config: CGANConfig, shape: ImageShape, n_classes: int, work: tuple[int, int]):
+        super().__init__()
+        h, w, c = work[0] // 4, work[1] // 4, config.width
+        self.from_latent = nn.Sequential(nn.Linear(config.latent_dim, 2 * c * h * w), nn.Unflatten(1, (2 * c, h, w)))
+        self.norm0, self.up1 = CondNorm(2 * c, n_classes), nn.ConvTranspose2d(2 * c, c, 4, 2, 1)
+        self.norm1, self.up2 = CondNorm(c, n_classes), nn.ConvTranspose2d(c, shape.channels, 4, 2, 1)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = self.up1(F.relu(self.norm0(self.from_latent(z), y)))
+        return torch.tanh(self.up2(F.relu(self.norm1(h, y))))
+
+
+class Discriminator(nn.Module):
+    """Spectral-normalised convolutions; score = linear critic + projection of the pooled features on the class."""
+
     def __init__(self, config: CGANConfig, shape: ImageShape, n_classes: int):
         super().__init__()
-        self.shape, self.work = shape, fit_size(shape, 4)
-        h, w, c = self.work[0] // 4, self.work[1] // 4, config.width
-        self.from_latent = nn.Sequential(nn.Linear(config.latent_dim, 2 * c * h * w), nn.Unflatten(1, (2 * c, h, w)))
-        self.up1, self.norm1 = nn.ConvTranspose2d(2 * c, c, 4, 2, 1), CondNorm(c, n_classes)
-        self.up2 = nn.ConvTranspose2d(c, shape.channels, 4, 2, 1)
-        self.norm0 = CondNorm(2 * c, n_classes)
+        c = config.width
         self.features = nn.Sequential(
             spectral_norm(nn.Conv2d(shape.channels, c, 4, 2, 1)), nn.LeakyReLU(0.2),
             spectral_norm(nn.Conv2d(c, 2 * c, 4, 2, 1)), nn.LeakyReLU(0.2),
@@ -53,17 +65,17 @@ class ConditionalGAN(nn.Module):
         self.critic = spectral_norm(nn.Linear(2 * c, 1))
         self.project = spectral_norm(nn.Embedding(n_classes, 2 * c))
 
-    def generate(self, z: torch.Tensor, y: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
-        """Images at the working size, or resized to ``size``."""
-        h = F.relu(self.norm0(self.from_latent(z), y))
-        h = F.relu(self.norm1(self.up1(h), y))
-        out = torch.tanh(self.up2(h))
-        return out if size is None else resize(out, size)
-
-    def discriminate(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Unconditional score plus the projection of the pooled features on the class embedding."""
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         phi = self.features(x).sum(dim=(2, 3))
         return self.critic(phi).squeeze(1) + (self.project(y) * phi).sum(1)
+
+
+class ConditionalGAN(nn.Module):
+    def __init__(self, config: CGANConfig, shape: ImageShape, n_classes: int):
+        super().__init__()
+        self.shape, self.work, self.n_classes = shape, fit_size(shape, 4), n_classes
+        self.generator = Generator(config, shape, n_classes, self.work)
+        self.discriminator = Discriminator(config, shape, n_classes)
 
 
 def augment(x: torch.Tensor, cutout: float, rng: torch.Generator) -> torch.Tensor:
@@ -89,20 +101,18 @@ def build(config: CGANConfig, shape: ImageShape, n_classes: int) -> nn.Module:
 def fit(model: ConditionalGAN, x: torch.Tensor, y: torch.Tensor, config: CGANConfig, rng: torch.Generator,
         device: torch.device, progress) -> None:
     """Alternate hinge-loss discriminator steps and generator steps, both seeing augmented images only."""
-    d_params = [*model.features.parameters(), *model.critic.parameters(), *model.project.parameters()]
-    g_params = [p for p in model.parameters() if all(p is not q for q in d_params)]
-    d_opt = torch.optim.Adam(d_params, lr=config.lr * config.d_lr_ratio, betas=(0.0, 0.9))
-    g_opt = torch.optim.Adam(g_params, lr=config.lr, betas=(0.0, 0.9))
+    d_opt = torch.optim.Adam(model.discriminator.parameters(), lr=config.lr * config.d_lr_ratio, betas=(0.0, 0.9))
+    g_opt = torch.optim.Adam(model.generator.parameters(), lr=config.lr, betas=(0.0, 0.9))
     x = resize(x, model.work)
     model.train()
 
     def fake_batch(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         z = torch.randn((n, config.latent_dim), generator=rng).to(device)
-        yf = torch.randint(0, model.project.num_embeddings, (n,), generator=rng).to(device)
-        return model.generate(z, yf), yf
+        yf = torch.randint(0, model.n_classes, (n,), generator=rng).to(device)
+        return model.generator(z, yf), yf
 
     def score(images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return model.discriminate(augment(images, config.cutout, rng), labels)
+        return model.discriminator(augment(images, config.cutout, rng), labels)
 
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
         for index in progress(batches(len(y), config.batch_size, config.epochs, rng)):
@@ -128,7 +138,7 @@ def noise_shape(config: CGANConfig, shape: ImageShape) -> tuple[int, ...]:
 @torch.no_grad()
 def decode(model: ConditionalGAN, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     model.eval()
-    return model.generate(noise, labels, (model.shape.height, model.shape.width))
+    return resize(model.generator(noise, labels), (model.shape.height, model.shape.width))
 
 
 GENERATORS.add("cgan", GeneratorKind(CGANConfig, build, fit, noise_shape, decode))

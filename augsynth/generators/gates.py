@@ -27,7 +27,7 @@ def pixels(images: np.ndarray) -> torch.Tensor:
 
 def nearest_distances(queries: torch.Tensor, reference: torch.Tensor, exclude_self: bool = False) -> torch.Tensor:
     """Euclidean distance from each query to its nearest reference vector."""
-    distances = torch.cdist(queries.double(), reference.double())
+    distances = torch.cdist(queries.double(), reference.double(), compute_mode="donot_use_mm_for_euclid_dist")
     if exclude_self:
         distances.fill_diagonal_(float("inf"))
     return distances.min(dim=1).values

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from pydantic import Field
@@ -28,7 +30,7 @@ class CondNorm(nn.Module):
 
     def __init__(self, channels: int, n_classes: int):
         super().__init__()
-        self.norm = nn.GroupNorm(min(8, channels), channels, affine=False)
+        self.norm = nn.GroupNorm(math.gcd(8, channels), channels, affine=False)
         self.embed = nn.Embedding(n_classes, 2 * channels)
         nn.init.zeros_(self.embed.weight)
 

@@ -115,7 +115,7 @@ def generated_grid(out_dir: str | Path, classes: list[str], path: str | Path, pe
             if c == 0:
                 ax.set_ylabel(f"{generator}\n{classes[label]}", fontsize=7)
     fig.suptitle("generated samples (red frame: rejected by a gate)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / max(1, len(keys))))
     path = Path(path)
     fig.savefig(path, dpi=90)
     plt.close(fig)

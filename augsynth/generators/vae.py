@@ -12,6 +12,7 @@ from augsynth.generators.layers import fit_size, resize
 
 
 class CVAEConfig(GeneratorConfig):
+    epochs: int = Field(default=600, ge=1)
     latent_dim: int = Field(default=16, ge=1)
     width: int = Field(default=32, ge=4)  # channels of the first conv layer; doubled once
     beta: float = Field(default=1.0, gt=0)  # weight of the KL term

@@ -42,4 +42,4 @@ def pretrain_encoder(model: nn.Sequential, images: torch.Tensor, config, seed: i
         loss.backward()
         optimizer.step()
         schedule.step()
-    return float(loss)
+    return float(loss.detach())

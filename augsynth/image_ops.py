@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pydantic  # noqa: E402
 
 from augsynth.errors import SpecError, did_you_mean  # noqa: E402
-from augsynth.registry import Registry, UnknownName  # noqa: E402
+from augsynth.registry import Registry  # noqa: E402
 from augsynth.shift_x import ShiftX  # noqa: E402
 
 Effect = Literal["geometric", "photometric"]
@@ -66,12 +66,7 @@ def validate_op(raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw.get("label_invariant", False), bool):
         raise SpecError(f"{path}.label_invariant", f"expected true or false, got {raw['label_invariant']!r}",
                         fix="write label_invariant: true only for an op you know leaves the label unchanged")
-    try:
-        op = IMAGE_OPS.get(str(name))
-    except UnknownName as err:
-        hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
-        raise SpecError(f"{path}.op", f"unknown image op '{name}'; expected one of: {', '.join(err.known)}",
-                        fix=f"{hint}use a registered op name (names are case-sensitive)") from None
+    op = IMAGE_OPS.spec_get(str(name), f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]
     for key in params:
         if key not in allowed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from augsynth.errors import did_you_mean
+from augsynth.errors import SpecError, did_you_mean
 
 T = TypeVar("T")
 
@@ -49,6 +49,16 @@ class Registry(Generic[T]):
         except KeyError:
             known = sorted(self._items)
             raise UnknownName(self.kind, name, did_you_mean(name, known), known) from None
+
+    def spec_get(self, name: str, path: str, fix: str) -> T:
+        """``get`` for a name read from a spec: an unknown name is a SpecError at ``path`` listing the known names,
+        with a did-you-mean before ``fix``."""
+        try:
+            return self.get(name)
+        except UnknownName as err:
+            hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
+            raise SpecError(path, f"unknown {self.kind} '{name}'; expected one of: {', '.join(err.known)}",
+                            fix=f"{hint}{fix}") from None
 
     def names(self) -> list[str]:
         return sorted(self._items)

@@ -248,7 +248,7 @@ def _check_semantics(spec: Spec) -> None:
 def _check_generators(spec: Spec) -> list[dict[str, Any]]:
     """Generators: registered kinds with valid settings and unique names, on class-labelled images only; the arms
     that use them."""
-    from augsynth.generators import GENERATORS, UnknownName
+    from augsynth.generators import GENERATORS
 
     train = spec.train
     for arm in SYNTHETIC_ARMS:
@@ -274,12 +274,7 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
         if not isinstance(raw, dict) or "kind" not in raw:
             raise SpecError(path, f"expected a mapping with a 'kind' key, got {raw!r}",
                             fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}")
-        try:
-            kind = GENERATORS.get(str(raw["kind"]))
-        except UnknownName as err:
-            hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
-            raise SpecError(f"{path}.kind", f"unknown generator kind '{raw['kind']}'; expected one of: "
-                            f"{', '.join(err.known)}", fix=f"{hint}use a registered kind") from None
+        kind = GENERATORS.spec_get(str(raw["kind"]), f"{path}.kind", "use a registered kind")
         try:
             config = kind.config.model_validate(raw)
         except pydantic.ValidationError as err:

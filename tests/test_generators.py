@@ -199,7 +199,8 @@ def test_generator_spec_errors(spec_dict):
     expect_spec_error(spec_dict(generate=[{"kind": "cvea"}]), "generate[0].kind", ["cvae", "did you mean"])
     expect_spec_error(spec_dict(generate=[{"kind": "cvae", "epocs": 3}]), "generate[0].epocs",
                       ["did you mean 'epochs'"])
-    expect_spec_error(spec_dict(generate=[{"kind": "ddpm", "per_class": 0}]), "generate[0].per_class", ["greater than or equal to 1"])
+    expect_spec_error(spec_dict(generate=[{"kind": "ddpm", "per_class": 0}]), "generate[0].per_class",
+                      ["greater than or equal to 1"])
     expect_spec_error(spec_dict(generate=[{"kind": "cvae"}, {"kind": "cvae"}]), "generate[1].name", ["twice", "name"])
     expect_spec_error(spec_dict(train={"arms": ["baseline", "synthetic"]}), "train.arms", ["generate"])
     expect_spec_error(spec_dict(train={"arms": ["baseline", "pretrained"]}), "train.arms", ["train.pretrain"])

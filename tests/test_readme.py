@@ -54,7 +54,7 @@ def test_readme_quick_start_commands():
                             'pip install -e ".[dev]" && pytest']
 
 
-@pytest.mark.parametrize("name", ["digits.yaml", "steering.yaml"])
+@pytest.mark.parametrize("name", ["digits.yaml", "steering.yaml", "digits-generators.yaml"])
 def test_readme_pipeline_specs_exist_and_are_valid(name):
     from augsynth import load_spec
 

@@ -4,7 +4,6 @@ from typing import Any
 
 from augsynth.generators import diffusion, gan, vae  # noqa: F401  (register the kinds)
 from augsynth.generators.base import GENERATORS, GeneratorConfig, GeneratorKind, ImageShape
-from augsynth.registry import UnknownName
 
 
 def config_of(raw: dict[str, Any]) -> GeneratorConfig:
@@ -12,4 +11,4 @@ def config_of(raw: dict[str, Any]) -> GeneratorConfig:
     return GENERATORS.get(raw["kind"]).config.model_validate(raw)
 
 
-__all__ = ["GENERATORS", "GeneratorConfig", "GeneratorKind", "ImageShape", "UnknownName", "config_of"]
+__all__ = ["GENERATORS", "GeneratorConfig", "GeneratorKind", "ImageShape", "config_of"]

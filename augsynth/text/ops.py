@@ -18,7 +18,7 @@ import nlpaug.augmenter.char as nac
 import nlpaug.augmenter.word as naw
 
 from augsynth.errors import SpecError, did_you_mean
-from augsynth.registry import Registry, UnknownName
+from augsynth.registry import Registry
 
 # Set by augsynth, never by the spec: the tokenizer keeps contractions ("don't") whole so they can be protected.
 MANAGED = ("name", "tokenizer", "reverse_tokenizer", "verbose", "stopwords", "stopwords_regex")
@@ -68,12 +68,7 @@ def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
     if not isinstance(raw, dict) or "op" not in raw:
         raise SpecError(path, f"expected a mapping with an 'op' key, got {raw!r}",
                         fix="write the op as {op: SpellingAug, aug_p: 0.2}")
-    try:
-        op = TEXT_OPS.get(str(raw["op"]))
-    except UnknownName as err:
-        hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
-        raise SpecError(f"{path}.op", f"unknown text op '{raw['op']}'; expected one of: {', '.join(err.known)}",
-                        fix=f"{hint}use a registered op name (names are case-sensitive)") from None
+    op = TEXT_OPS.spec_get(str(raw["op"]), f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = _parameters(op)
     for key in raw:
         if key != "op" and key not in allowed:

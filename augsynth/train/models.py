@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from augsynth.errors import SpecError
-from augsynth.registry import Registry, UnknownName
+from augsynth.registry import Registry
 
 ModelFactory = Callable[[int, int], nn.Module]  # (in_channels or text features, n_outputs) -> module
 MODELS: Registry[ModelFactory] = Registry("model")
@@ -78,12 +78,7 @@ def resolve_device(choice: str) -> torch.device:
 
 def check_model_and_device(train, text: bool = False) -> None:
     """Validate ``train.model`` (and that it reads the data set's kind of input) and ``train.device`` at load."""
-    try:
-        MODELS.get(train.model)
-    except UnknownName as err:
-        hint = f"did you mean '{err.suggestion}'? " if err.suggestion else ""
-        raise SpecError("train.model", f"unknown model '{train.model}'; expected one of: {', '.join(err.known)}",
-                        fix=f"{hint}pick a bundled model") from None
+    MODELS.spec_get(train.model, "train.model", "pick a bundled model")
     if text != (train.model in TEXT_MODELS):
         wanted = ", ".join(TEXT_MODELS) if text else ", ".join(n for n in MODELS.names() if n not in TEXT_MODELS)
         raise SpecError("train.model", f"'{train.model}' does not read {'text' if text else 'images'}",

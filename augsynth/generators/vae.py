@@ -56,11 +56,12 @@ def fit(model: ConditionalVAE, x: torch.Tensor, y: torch.Tensor, config: CVAECon
     model.train()
     for index in progress(batches(len(y), config.batch_size, config.epochs, rng)):
         xb, yb = x[index.to(device)], y[index.to(device)]
-        mu, logvar = model.encode(xb, yb)
-        eps = torch.randn(mu.shape, generator=rng).to(device)
-        recon = model.decode(mu + eps * (0.5 * logvar).exp(), yb)
-        rec_loss = F.mse_loss(recon, xb, reduction="sum") / len(yb)
-        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(yb)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            mu, logvar = model.encode(xb, yb)
+            eps = torch.randn(mu.shape, generator=rng).to(device)
+            recon = model.decode(mu + eps * (0.5 * logvar.float()).exp(), yb)
+        rec_loss = F.mse_loss(recon.float(), xb, reduction="sum") / len(yb)
+        kl = -0.5 * torch.sum(1 + logvar.float() - mu.float().pow(2) - logvar.float().exp()) / len(yb)
         loss = rec_loss + config.beta * kl
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

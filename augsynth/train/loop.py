@@ -106,7 +106,7 @@ def fit_model(x, y: torch.Tensor, xv, yv: torch.Tensor, objective: Objective, co
         schedule.step()
         if step % config.eval_every == 0 or step == config.steps:
             score = objective.scores(model, xv, yv)[objective.metric]
-            if objective.better(score, best[0]):
+            if objective.at_least_as_good(score, best[0]):
                 best, stale = (score, step, copy.deepcopy(model.state_dict())), 0
             else:
                 stale += 1

@@ -32,8 +32,13 @@ class Objective:
         error = out[:, 0] - y
         return {"mae": float(error.abs().mean()), "rmse": float(error.square().mean().sqrt())}
 
-    def better(self, score: float, best: float | None) -> bool:
-        return best is None or (score > best if self.higher_is_better else score < best)
+    def at_least_as_good(self, score: float, best: float | None) -> bool:
+        """Whether a checkpoint scoring ``score`` on validation replaces the best so far.
+
+        Ties replace it: a small validation set gives many equal scores, and keeping the first of them picked weights
+        from the middle of the one-cycle schedule, at its peak learning rate (digits, 30 validation images: the
+        augmented arm's test accuracy spread over seeds tripled, and its mean fell 2 points)."""
+        return best is None or (score >= best if self.higher_is_better else score <= best)
 
 
 def objective_for(spec, n_classes: int) -> Objective:

@@ -114,6 +114,11 @@ def _headline(report: dict, out: Path) -> str:
               f"{fmt_ci(g['tstr']['ci95'], report)}; kept {g['kept']}/{g['generated']}, near copies "
               f"{g['memorization']['rejected']}, low confidence {g['confidence_rejected']}"
               for name, g in report.get("generators", {}).items() if g["tstr"]]
+    for name, g in report.get("generators", {}).items():
+        if g.get("augmented_plus"):
+            over = g["augmented_plus"]["over_augmented"]
+            lines.append(f"{'+ ' + name + ' - augmented':>{width}}: {fmt(over['mean'], report, True)} "
+                         f"{fmt_ci(over['ci95'], report, True)} (paired)")
     if report.get("classical_baseline"):
         classical = report["classical_baseline"]
         lines.append(f"{classical['model'].replace('_', ' '):>{width}}: {metric} {fmt(classical['mean'], report)}")

@@ -26,7 +26,7 @@ from augsynth.generators.sampling import SyntheticBlock, generate_block
 from augsynth.generators.training import fit_generator, load_generator, prepare_generators, training_images
 from augsynth.spec import parse_spec
 from augsynth.splits import make_splits
-from augsynth.train.data import decode_records
+from augsynth.train.data import arm_data, decode_records
 from augsynth.train.objectives import objective_for
 from augsynth.train.pretrain import pretrain_encoder
 from tests.conftest import expect_spec_error, tiny_spec_dict
@@ -197,7 +197,15 @@ def test_comparison_reports_every_synthetic_arm(spec_dict, tmp_path, dask_client
         assert g["generated"] == 40 and g["kept"] + g["confidence_rejected"] + g["memorization"]["rejected"] == 40
         assert g["memorization"]["min_nn_ratio"] >= 0 and g["train_seconds"] > 0
         assert len(g["tstr"]["runs"]) == 2 and 0 <= g["tstr"]["mean"] <= 1
+        combined = g["augmented_plus"]  # this generator's samples added to the augmented arm, paired by seed
+        assert combined["gain"]["mean"] == pytest.approx(combined["mean"] - report["arms"]["baseline"]["mean"])
+        assert combined["over_augmented"]["mean"] == pytest.approx(
+            combined["mean"] - report["arms"]["augmented"]["mean"])
     assert report["expansion"]["synthetic"] == 120
+    augmented = len(arm_data(tmp_path / "cmp", "augmented"))
+    for name, g in report["generators"].items():  # rows a generator's arms train on: its kept samples (+ real ones)
+        assert len(arm_data(tmp_path / "cmp", "synthetic", generator=name)) == g["kept"]
+        assert len(arm_data(tmp_path / "cmp", "augmented+synthetic", generator=name)) == augmented + g["kept"]
     assert (tmp_path / "cmp" / "generated.png").stat().st_size > 1000
     assert "## Generators" in (tmp_path / "cmp" / "report.md").read_text()
 

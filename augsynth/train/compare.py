@@ -55,11 +55,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
             inputs["transfer"] = (*(embedded(d, device.type) for d in (arms["baseline"], val, test)), HEAD_MODEL, None)
         if "pretrained" in config.arms:
             inputs["pretrained"] = (arms["pretrained"], val, test, None, _pretrain_images(spec, out_dir, arms))
-        for name in (c.label for c in spec.generators):  # train on one generator's samples, test on real
-            try:
-                inputs[f"tstr:{name}"] = (arm_data(out_dir, "synthetic", generator=name), val, test, None, None)
-            except DataError:  # the gates rejected all its samples: the report says so
-                continue
+        inputs.update(_per_generator_inputs(spec, out_dir, val, test))
         jobs = [Job(arm, main_size, k, seed, *inputs[arm]) for arm in inputs
                 for k, seed in enumerate(run_seeds(spec, config.seeds))]
         curve_train, skipped = _curve_arms(spec, splits, out_dir, active, progress)
@@ -115,6 +111,21 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         generated_grid(out_dir, splits.classes, out_dir / "generated.png")
     write_report(report, out_dir)
     return report
+
+
+def _per_generator_inputs(spec: Spec, out_dir: Path, val: ArrayData, test: ArrayData) -> dict[str, tuple]:
+    """Per generator: its kept samples alone (TSTR) and, beside other generators, added to the augmented arm's rows."""
+    arms = ["synthetic"]
+    if "augmented+synthetic" in spec.train.arms and len(spec.generators) > 1:
+        arms.append("augmented+synthetic")
+    inputs = {}
+    for name in (c.label for c in spec.generators):
+        for arm in arms:
+            try:
+                inputs[f"{arm}:{name}"] = (arm_data(out_dir, arm, generator=name), val, test, None, None)
+            except DataError:  # the gates rejected all its samples: the report says so
+                break
+    return inputs
 
 
 def _pretrain_images(spec: Spec, out_dir: Path, arms: dict[str, ArrayData]) -> ArrayData:

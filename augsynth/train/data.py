@@ -34,8 +34,8 @@ def arm_data(out_dir: str | Path, arm: str, text: bool = False, generator: str |
     table = read_shards(out_dir, columns=["origin", "text" if text else "image", label_column, "gate", "generator"])
     table = table.filter(pc.is_in(table["origin"], value_set=pa.array(origins, pa.string())))
     table = table.filter(pc.fill_null(pc.equal(table["gate"], "kept"), True))
-    if generator is not None:
-        table = table.filter(pc.equal(table["generator"], generator))
+    if generator is not None:  # real rows, and that generator's synthetic ones
+        table = table.filter(pc.fill_null(pc.equal(table["generator"], generator), True))
     if table.num_rows == 0:
         raise DataError(f"the '{arm}' arm{f' of {generator}' if generator else ''} has no rows to train on: "
                         "every generated sample was rejected by the gates (see the 'gate' column of the shards); "

@@ -17,7 +17,9 @@ from augsynth.train.stats import paired_gain, summary
 
 
 def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dict, main_size: int | None) -> dict:
-    """``{name: {tstr, tstr_gain, memorization, confidence_rejected, kept, generated, diversity, train_seconds}}``."""
+    """``{name: {tstr, tstr_gain, augmented_plus, memorization, confidence_rejected, kept, generated, diversity,
+    train_seconds, ...}}``; ``augmented_plus`` (this generator's kept samples added to the augmented arm) is there
+    when the spec has the augmented+synthetic arm and more than one generator."""
     if not spec.generate:
         return {}
     manifest = pq.read_table(out_dir / "manifest.parquet",
@@ -30,7 +32,8 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dic
         ratios = rows["nn_ratio"].to_numpy()
         digest = rows["checkpoint"][0].as_py()
         meta = json.loads((out_dir / "generators" / f"{name}-{digest}.json").read_text())
-        tstr = scores.get((f"tstr:{name}", main_size))
+        tstr = scores.get((f"synthetic:{name}", main_size))
+        combined = scores.get((f"augmented+synthetic:{name}", main_size))
         kept = gates.count("kept")
         synthetic = arm_data(out_dir, "synthetic", generator=name) if kept else None
         report[name] = {
@@ -46,6 +49,9 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dic
                           if synthetic is not None else None),
             "tstr": summary(tstr) if tstr else None,
             "tstr_gain": paired_gain(tstr, scores[("baseline", main_size)]) if tstr else None,
+            "augmented_plus": ({**summary(combined), "gain": paired_gain(combined, scores[("baseline", main_size)]),
+                                "over_augmented": paired_gain(combined, scores[("augmented", main_size)])}
+                               if combined else None),
             "train_seconds": meta["train_seconds"],
             "train_device": meta["device"],
         }

@@ -105,6 +105,14 @@ def _generators(report: dict) -> list[str]:
         lines.append(f"| {name} ({g['kind']}) | {g['generated']} | {g['kept']} | {g['confidence_rejected']} | "
                      f"{memo['rejected']} | {memo['min_nn_ratio']:.2f} | {div} | {tstr} | {change} | "
                      f"{g['train_seconds']:.0f} |")
+    combined = [(name, g["augmented_plus"]) for name, g in generators.items() if g.get("augmented_plus")]
+    if combined:
+        lines += ["", "Each generator's kept samples added to the augmented arm on their own:", "",
+                  "| arm | mean | 95% CI | change vs baseline | change vs augmented |", "|---|---|---|---|---|"]
+        lines += [f"| augmented + {name} | {fmt(c['mean'], report)} | {fmt_ci(c['ci95'], report)} | "
+                  f"{fmt(c['gain']['mean'], report, True)} {fmt_ci(c['gain']['ci95'], report, True)} | "
+                  f"{fmt(c['over_augmented']['mean'], report, True)} "
+                  f"{fmt_ci(c['over_augmented']['ci95'], report, True)} |" for name, c in combined]
     return lines + ["", "![generated samples](generated.png)"]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from augsynth.generators.training import _atomic
+from augsynth.generators.training import write_atomically
 from augsynth.seeding import stream_rng
 from augsynth.train.loop import ArrayData, fit_model
 from augsynth.train.models import MODELS
@@ -62,7 +62,7 @@ def prepare_gate(train: ArrayData, val: ArrayData, data_digest: str, objective: 
     saved = {"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "model": config.model,
              "shape": list(x.shape[1:]), "classes": objective.n_outputs, "train": flat, "gap": typical_gap(flat)}
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic(path, lambda temp: torch.save(saved, temp))
+    write_atomically(path, lambda temp: torch.save(saved, temp))
     return str(path)
 
 

@@ -9,7 +9,7 @@ from distributed import Client
 
 from augsynth.generators.gates import gate_digest, prepare_gate
 from augsynth.generators.sampling import SyntheticBlock, plan_blocks
-from augsynth.generators.training import checkpoint_path, prepare_generators, training_images
+from augsynth.generators.training import checkpoint_path, digest_of, prepare_generators, training_images
 from augsynth.spec import Spec
 from augsynth.splits import Splits
 from augsynth.train.data import decode_records
@@ -54,5 +54,5 @@ def plan_synthetic(spec: Spec, splits: Splits, out_dir: Path) -> SyntheticPlan:
     blocks = []
     for config in spec.generators:
         path = checkpoint_path(folder, config, digest, n_classes, spec.seed)
-        blocks += plan_blocks(config.label, str(path), path.stem.rsplit("-", 1)[1], n_classes, config.per_class)
+        blocks += plan_blocks(config.label, str(path), digest_of(path), n_classes, config.per_class)
     return SyntheticPlan(spec, splits, folder, data, digest, blocks)

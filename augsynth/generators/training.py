@@ -64,6 +64,11 @@ def checkpoint_path(folder: Path, config: GeneratorConfig, data_digest: str, n_c
     return folder / f"{config.label}-{checkpoint_digest(config, data_digest, n_classes, seed)}.pt"
 
 
+def digest_of(checkpoint: Path) -> str:
+    """The content hash a checkpoint path is filed under (``NAME-HASH.pt``)."""
+    return checkpoint.stem.rsplit("-", 1)[1]
+
+
 def prepare_generators(configs: list[GeneratorConfig], data: ArrayData, data_digest: str, n_classes: int, seed: int,
                        folder: Path, device: torch.device, client: Client | None,
                        progress: bool = True) -> dict[str, TrainedGenerator]:
@@ -108,14 +113,15 @@ def fit_generator(config_dict: dict, data: ArrayData, n_classes: int, seed: int,
     seconds = time.perf_counter() - start
     final = Path(path)
     state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
-    _atomic(final, lambda temp: torch.save({"state": state, "shape": [shape.channels, shape.height, shape.width],
-                                            "classes": n_classes, "config": config.model_dump(mode="json")}, temp))
-    meta = {"digest": final.stem.rsplit("-", 1)[1], "train_seconds": seconds, "device": device_type}
-    _atomic(final.with_suffix(".json"), lambda temp: temp.write_text(json.dumps(meta)))
+    saved = {"state": state, "shape": [shape.channels, shape.height, shape.width], "classes": n_classes,
+             "config": config.model_dump(mode="json")}
+    write_atomically(final, lambda temp: torch.save(saved, temp))
+    meta = {"digest": digest_of(final), "train_seconds": seconds, "device": device_type}
+    write_atomically(final.with_suffix(".json"), lambda temp: temp.write_text(json.dumps(meta)))
     return seconds
 
 
-def _atomic(final: Path, write) -> None:
+def write_atomically(final: Path, write) -> None:
     """Write through a temp file and rename, so a crash never leaves a half-written file under the final name."""
     temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
     write(temp)

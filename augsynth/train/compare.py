@@ -87,7 +87,9 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         "seeds": config.seeds,
         "device": str(device),
         "arms": {arm: summary(scores[(arm, main_size)]) for arm in config.arms},
-        "generators": generator_report(spec, out_dir, arms["baseline"], scores, main_size),
+        "generators": generator_report(spec, out_dir, arms["baseline"], scores, main_size,
+                                       {key.split(":", 1)[1]: data for key, (data, *_) in inputs.items()
+                                        if key.startswith("synthetic:")}),
         "gain": {arm: paired_gain(scores[(arm, main_size)], scores[("baseline", main_size)])
                  for arm in config.arms if arm != "baseline"},
         "metrics": {arm: {metric: summary(values) for metric, values in by_metric.items()}
@@ -132,7 +134,7 @@ def _pretrain_images(spec: Spec, out_dir: Path, arms: dict[str, ArrayData]) -> A
     """What the pretrained arm's autoencoder learns from: the train split, plus the kept synthetic samples."""
     images = arms["baseline"]
     if spec.train.pretrain_synthetic:
-        synthetic = arm_data(out_dir, "synthetic")
+        synthetic = arms["synthetic"] if "synthetic" in arms else arm_data(out_dir, "synthetic")
         images = ArrayData(np.concatenate([images.images, synthetic.images]),
                            np.concatenate([images.labels, synthetic.labels]))
     return images

@@ -11,15 +11,16 @@ import pyarrow.parquet as pq
 
 from augsynth.generators.gates import diversity
 from augsynth.spec import Spec
-from augsynth.train.data import arm_data
 from augsynth.train.loop import ArrayData
 from augsynth.train.stats import paired_gain, summary
 
 
-def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dict, main_size: int | None) -> dict:
+def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dict, main_size: int | None,
+                     synthetic: dict[str, ArrayData]) -> dict:
     """``{name: {tstr, tstr_gain, augmented_plus, memorization, confidence_rejected, kept, generated, diversity,
     train_seconds, ...}}``; ``augmented_plus`` (this generator's kept samples added to the augmented arm) is there
-    when the spec has the augmented+synthetic arm and more than one generator."""
+    when the spec has the augmented+synthetic arm and more than one generator. ``synthetic``: each generator's kept
+    samples, as the trainer read them (absent when the gates kept none)."""
     if not spec.generate:
         return {}
     manifest = pq.read_table(out_dir / "manifest.parquet",
@@ -35,7 +36,7 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dic
         tstr = scores.get((f"synthetic:{name}", main_size))
         combined = scores.get((f"augmented+synthetic:{name}", main_size))
         kept = gates.count("kept")
-        synthetic = arm_data(out_dir, "synthetic", generator=name) if kept else None
+        kept_samples = synthetic.get(name)
         report[name] = {
             "kind": config.kind,
             "checkpoint": digest,
@@ -45,8 +46,8 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dic
             "memorization": {"min_nn_ratio": float(ratios.min()), "median_nn_ratio": float(np.median(ratios)),
                              "threshold": config.min_nn_ratio, "rejected": gates.count("near_copy")},
             "mean_confidence": float(np.mean(rows["confidence"].to_numpy())),
-            "diversity": (diversity(synthetic.images, synthetic.labels, baseline.images, baseline.labels)
-                          if synthetic is not None else None),
+            "diversity": (diversity(kept_samples.images, kept_samples.labels, baseline.images, baseline.labels)
+                          if kept_samples is not None else None),
             "tstr": summary(tstr) if tstr else None,
             "tstr_gain": paired_gain(tstr, scores[("baseline", main_size)]) if tstr else None,
             "augmented_plus": ({**summary(combined), "gain": paired_gain(combined, scores[("baseline", main_size)]),

@@ -1,23 +1,44 @@
-"""augsynth: declarative augmentation and synthesis for small data, and a benchmark of whether it helped."""
+"""augsynth: declarative augmentation and synthesis for small data, and a benchmark of whether it helped.
 
-import os
+``import augsynth`` is light: the public names load their modules (albumentations, Dask, torch) on first use.
+"""
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # albumentations must never call the network
+from __future__ import annotations
 
-from augsynth.errors import DataError, SpecError  # noqa: E402
-from augsynth.expand import ExpandResult, expand  # noqa: E402
-from augsynth.pipeline import Pipeline  # noqa: E402
-from augsynth.spec import Spec, load_spec  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING
+
+from augsynth.core.errors import DataError, SpecError
 
 __version__ = "0.1.0"
 
+_LAZY = {  # public name -> module that defines it
+    "load_spec": "augsynth.spec.load",
+    "Spec": "augsynth.spec.schema",
+    "Pipeline": "augsynth.image.pipeline",
+    "ExpandResult": "augsynth.expand.job",
+    "expand": "augsynth.run",
+    "compare": "augsynth.run",
+    "preview": "augsynth.run",
+}
+_RENAMED = {"expand": "expand_all"}
 
-def compare(spec, out=None, **options):
-    """Train every arm over several seeds and write the report; see ``augsynth.train.compare.compare``."""
-    from augsynth.train.compare import compare as _compare  # torch loads only when training
+if TYPE_CHECKING:
+    from augsynth.expand.job import ExpandResult
+    from augsynth.image.pipeline import Pipeline
+    from augsynth.run import compare, preview
+    from augsynth.run import expand_all as expand
+    from augsynth.spec.load import load_spec
+    from augsynth.spec.schema import Spec
 
-    return _compare(spec, out, **options)
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'augsynth' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), _RENAMED.get(name, name))
+    globals()[name] = value
+    return value
 
 
-__all__ = ["DataError", "ExpandResult", "Pipeline", "Spec", "SpecError", "compare", "expand", "load_spec",
+__all__ = ["DataError", "ExpandResult", "Pipeline", "Spec", "SpecError", "compare", "expand", "load_spec", "preview",
            "__version__"]

@@ -15,11 +15,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from augsynth.datasets import load_source
-from augsynth.datasets.road import sample_scene, shifted_view_label, side_view_label, steering
-from augsynth.datasets.road_source import DEFAULT_SIZE_HW, WORLD_SEED
-from augsynth.errors import SpecError
-from augsynth.spec import Spec, load_spec, read_yaml
+from augsynth.core.errors import SpecError
+from augsynth.data import load_source
+from augsynth.data.road import sample_scene, shifted_view_label, side_view_label, steering
+from augsynth.data.road_source import DEFAULT_SIZE_HW, WORLD_SEED
+from augsynth.spec.load import load_spec, read_yaml
+from augsynth.spec.schema import Spec
 
 
 @dataclass(frozen=True)

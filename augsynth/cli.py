@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from augsynth.errors import DataError, SpecError
+from augsynth.core.errors import DataError, SpecError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from augsynth.spec import load_spec
+    from augsynth.spec.load import load_spec  # each command loads its own stage only
 
     if args.command == "calibrate":
         return _calibrate(args)
@@ -62,21 +62,21 @@ def _dispatch(args: argparse.Namespace) -> int:
               f"arms {', '.join(spec.train.arms)})")
         return 0
     if args.command == "preview":
-        from augsynth.preview import preview
+        from augsynth.run import preview  # each command loads its own stage only
 
         print(preview(spec, args.out or spec.output.dir / "preview.png", rows=args.rows))
         return 0
     out = args.out or spec.output.dir
     if args.command == "expand":
-        from augsynth.expand import expand
+        from augsynth.run import expand_all  # each command loads its own stage only
 
-        print(expand(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite).summary())
+        print(expand_all(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite).summary())
         return 0
     return _train(spec, out, args)
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from augsynth.calibrate import calibrate, load_for_calibration, write_gain
+    from augsynth.calibrate import calibrate, load_for_calibration, write_gain  # this command only
 
     result = calibrate(load_for_calibration(args.spec), scenes=args.scenes)
     print(result.summary())
@@ -87,8 +87,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _train(spec, out: Path, args: argparse.Namespace) -> int:
-    from augsynth.preview import preview
-    from augsynth.train.compare import compare
+    from augsynth.run import compare, preview  # each command loads its own stage only
 
     report = compare(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite)
     if args.command == "run":
@@ -98,7 +97,7 @@ def _train(spec, out: Path, args: argparse.Namespace) -> int:
 
 
 def _headline(report: dict, out: Path) -> str:
-    from augsynth.train.report import fmt, fmt_ci
+    from augsynth.report.format import fmt, fmt_ci  # each command loads its own stage only
 
     exp = report["expansion"]
     lines = [f"expansion: inputs {exp['inputs']} / written {exp['written']} / quarantined {exp['quarantined']}"]

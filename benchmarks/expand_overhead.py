@@ -11,11 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import albumentations as A
 import numpy as np
 
 import augsynth
-from augsynth.splits import make_splits
+from augsynth.core import offline
+from augsynth.data.splits import make_splits
+
+A = offline.albumentations()
 
 SPEC = {
     "name": "bench-expand",
@@ -48,7 +50,7 @@ def main() -> None:
     for workers in (1, 2):
         out = Path(tempfile.mkdtemp())
         start = time.perf_counter()
-        augsynth.expand(spec, out, workers=workers, splits=splits, progress=False)
+        augsynth.expand.job(spec, out, workers=workers, splits=splits, progress=False)
         results[f"augsynth_{workers}w_s"] = time.perf_counter() - start
         shutil.rmtree(out)
     results["ratio_1w"] = bare / results["augsynth_1w_s"]

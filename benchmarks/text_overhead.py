@@ -11,7 +11,7 @@ import statistics
 import time
 from pathlib import Path
 
-from augsynth.datasets.text_corpora import _bbc, _tweets, corpus_path
+from augsynth.data.text_corpora import _bbc, _tweets, corpus_path
 from augsynth.text.ops import build_augmenter
 from augsynth.text.pipeline import TextPipeline
 

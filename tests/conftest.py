@@ -51,8 +51,8 @@ def tiny_spec_dict(out_dir: str | Path = "out/tests", **sections) -> dict:
 
 def expect_spec_error(raw: dict, path: str, words: list[str]):
     """Parse ``raw``, which must fail with a SpecError at ``path`` whose text holds every word; returns the error."""
-    from augsynth.errors import SpecError
-    from augsynth.spec import parse_spec
+    from augsynth.core.errors import SpecError
+    from augsynth.spec.load import parse_spec
 
     with pytest.raises(SpecError) as info:
         parse_spec(raw)
@@ -121,7 +121,7 @@ def sorted_rows(table: pa.Table) -> list[dict]:
 @pytest.fixture(scope="session")
 def dask_client():
     """One local cluster of two worker processes shared by the tests that only need *a* cluster."""
-    from augsynth.dask_cluster import dask_client as make_client
+    from augsynth.expand.cluster import dask_client as make_client
 
     with make_client(2) as client:
         yield client

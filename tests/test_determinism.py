@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from augsynth import Pipeline, expand
-from augsynth.expand import read_shards
-from augsynth.spec import parse_spec
+from augsynth.data.shards import read_shards
+from augsynth.spec.load import parse_spec
 from tests.conftest import TINY_OPS, read_table, sorted_rows, tiny_spec_dict
 
 COPIES = 3

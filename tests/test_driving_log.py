@@ -8,9 +8,9 @@ from PIL import Image
 
 from augsynth.calibrate import calibrate, load_for_calibration
 from augsynth.cli import main
-from augsynth.datasets import load_source
-from augsynth.datasets.road import SIDE_CAMERA_OFFSET_M, render, sample_scene, steering
-from augsynth.spec import parse_spec
+from augsynth.data import load_source
+from augsynth.data.road import SIDE_CAMERA_OFFSET_M, render, sample_scene, steering
+from augsynth.spec.load import parse_spec
 
 SIZE = (48, 128)
 FRAMES = 30

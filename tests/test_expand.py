@@ -14,10 +14,9 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from augsynth import SpecError, expand
-from augsynth.expand import manifest_columns, read_shards
-from augsynth.shard_task import shard_schema
-from augsynth.spec import parse_spec
-from augsynth.splits import make_splits
+from augsynth.data.shards import manifest_columns, read_shards, shard_schema
+from augsynth.data.splits import make_splits
+from augsynth.spec.load import parse_spec
 from tests.conftest import make_image_folder, png_bytes, tiny_spec_dict
 
 SEED = 3
@@ -265,7 +264,7 @@ def test_csv_rows_without_label_or_file_are_quarantined(tmp_path):
 
 def _refused_at_load_or_trainable(raw, out, client):
     """The contract: a spec is refused at load, or its expansion yields one image shape the trainer can stack."""
-    from augsynth.train.data import arm_data
+    from augsynth.train.arms import arm_data
 
     try:
         spec = parse_spec(raw)

@@ -17,18 +17,20 @@ from distributed import Client, LocalCluster
 from torch import nn
 
 from augsynth import DataError, compare, expand
-from augsynth.datasets.base import content_key
-from augsynth.expand import read_shards
+from augsynth.data.base import content_key
+from augsynth.data.decode import decode_records
+from augsynth.data.shards import read_shards
+from augsynth.data.splits import make_splits
 from augsynth.generators import GENERATORS
 from augsynth.generators.base import GeneratorConfig, GeneratorKind, ImageShape
 from augsynth.generators.gates import decide, load_gate, pixels, prepare_gate
 from augsynth.generators.sampling import SyntheticBlock, generate_block
 from augsynth.generators.training import fit_generator, load_generator, prepare_generators, training_images
-from augsynth.spec import parse_spec
-from augsynth.splits import make_splits
-from augsynth.train.data import arm_data, decode_records
+from augsynth.spec.load import parse_spec
+from augsynth.train.arms import arm_data
 from augsynth.train.objectives import objective_for
 from augsynth.train.pretrain import pretrain_encoder
+from augsynth.train.tensors import tensors
 from tests.conftest import expect_spec_error, tiny_spec_dict
 
 FEW_EPOCHS = {"cvae": 3, "cgan": 3, "ddpm": 2}
@@ -150,7 +152,7 @@ def test_gates_reject_every_sample_of_a_generator_that_copies_training_images(sp
 def test_autoencoder_pretraining_learns_to_reconstruct(digits_splits):
     spec, splits = digits_splits
     data, _ = training_images(splits)
-    x, _ = data.tensors(torch.device("cpu"))
+    x, _ = tensors(data, torch.device("cpu"))
     from augsynth.train.models import MODELS
 
     def loss_after(steps: int) -> float:

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from augsynth.calibrate import calibrate
-from augsynth.datasets.road import render, sample_scene, shifted_view_label, steering
-from augsynth.errors import SpecError
-from augsynth.labels import LabelAdjuster, LabelSpec, Target
-from augsynth.pipeline import Pipeline
-from augsynth.spec import parse_spec
+from augsynth.core.errors import SpecError
+from augsynth.data.road import render, sample_scene, shifted_view_label, steering
+from augsynth.image.labels import LabelAdjuster
+from augsynth.image.pipeline import Pipeline
+from augsynth.spec.load import parse_spec
+from augsynth.spec.schema import LabelSpec, Target
 from tests.conftest import expect_spec_error
 
 SIZE = (48, 128)
@@ -129,7 +130,8 @@ def test_a_scalar_flip_must_be_declared(tmp_path):
 
 
 def test_expanded_rows_carry_label_before_label_and_rule(tmp_path, dask_client):
-    from augsynth.expand import expand, read_shards
+    from augsynth.data.shards import read_shards
+    from augsynth.run import expand_all as expand
 
     ops = [{"op": "HorizontalFlip", "p": 0.5}, {"op": "ShiftX", "limit_px": 8, "p": 0.8}]
     spec = parse_spec(road_spec(tmp_path, ops, side_cameras={"correction": 0.2}))

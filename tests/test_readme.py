@@ -83,7 +83,7 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
             pytest.fail(f"README python block {number} failed: {type(err).__name__}: {err}\n{body}")
 
 
-@pytest.mark.parametrize("module", ["augsynth.pipeline", "augsynth.shift_x"])
+@pytest.mark.parametrize("module", ["augsynth.image.pipeline", "augsynth.image.shift_x"])
 def test_docstring_examples(module):
     imported = __import__(module, fromlist=["_"])
     result = doctest.testmod(imported, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from augsynth.cli import main
-from augsynth.spec import parse_spec
-from augsynth.train.compare import compare
-from augsynth.train.data import arm_data
+from augsynth.run import compare
+from augsynth.spec.load import parse_spec
+from augsynth.train.arms import arm_data
 from tests.test_labels import road_spec
 
 SEEDS = 2

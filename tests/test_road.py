@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from augsynth.datasets.road import (
+from augsynth.data.road import (
     LOOKAHEAD_M,
     MAX_STEER_RAD,
     WHEELBASE_M,

@@ -7,7 +7,8 @@ import yaml
 
 from augsynth import SpecError, load_spec
 from augsynth.cli import main
-from augsynth.spec import Spec, parse_spec
+from augsynth.spec.load import parse_spec
+from augsynth.spec.schema import Spec
 from tests.conftest import REPO_ROOT, deep_update, expect_spec_error, tiny_spec_dict
 
 

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from augsynth import DataError
-from augsynth.spec import parse_spec
-from augsynth.splits import make_splits
+from augsynth.data.splits import make_splits
+from augsynth.spec.load import parse_spec
 from tests.conftest import make_image_folder, tiny_spec_dict
 
 

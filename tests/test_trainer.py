@@ -12,11 +12,12 @@ from PIL import Image
 from scipy import stats
 
 from augsynth import DataError, compare
-from augsynth.spec import parse_spec
-from augsynth.train.data import check_no_overlap
-from augsynth.train.loop import ArrayData, _batch_indices
+from augsynth.data.arrays import ArrayData
+from augsynth.data.decode import check_no_overlap
+from augsynth.report.stats import mean_ci, paired_gain, summary
+from augsynth.spec.load import parse_spec
+from augsynth.train.loop import _batch_indices
 from augsynth.train.losses import LOSSES, cosine
-from augsynth.train.stats import mean_ci, paired_gain, summary
 from tests.conftest import tiny_spec_dict
 
 SEEDS = 2

@@ -11,7 +11,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from augsynth.registry import Registry
+from augsynth.core.registry import Registry
 
 GENERATOR_STREAM = 0x6E4E  # distinguishes generator streams (training, per-sample noise) from the others
 

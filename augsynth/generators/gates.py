@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from augsynth.generators.training import write_atomically
-from augsynth.seeding import stream_rng
-from augsynth.train.loop import ArrayData, fit_model
+from augsynth.core.atomic import write_atomically
+from augsynth.core.seeding import stream_rng
+from augsynth.data.arrays import ArrayData
+from augsynth.train.loop import fit_model
 from augsynth.train.models import MODELS
 from augsynth.train.objectives import Objective
+from augsynth.train.tensors import tensors
 
 GATE_STREAM = 0x6A7E  # the gate classifier's training seed
 
@@ -55,7 +57,7 @@ def prepare_gate(train: ArrayData, val: ArrayData, data_digest: str, objective: 
     path = folder / f"gate-{gate_digest(data_digest, config, seed)}.pt"
     if path.exists():
         return str(path)
-    (x, y), (xv, yv) = train.tensors(device), val.tensors(device)
+    (x, y), (xv, yv) = tensors(train, device), tensors(val, device)
     gate_seed = int(stream_rng(seed, GATE_STREAM).integers(2**31))
     model, _ = fit_model(x, y, xv, yv, objective, config, gate_seed, device)
     flat = pixels(train.images)
@@ -79,7 +81,7 @@ class Gate:
         """Per sample: the classifier's probability of the intended class, and the distance to the nearest train
         sample divided by the typical gap between train samples."""
         data = ArrayData(images, labels)
-        x, y = data.tensors(torch.device("cpu"))
+        x, y = tensors(data, torch.device("cpu"))
         probabilities = torch.softmax(self.classifier(x), dim=1)
         confidence = probabilities[torch.arange(len(y)), y]
         ratio = nearest_distances(pixels(images), self.train) / self.gap

@@ -9,11 +9,11 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from augsynth.datasets.base import encode_png
+from augsynth.data.base import encode_png
+from augsynth.data.shards import shard_schema, write_shard
 from augsynth.generators.base import sample_noise, sample_seed
 from augsynth.generators.gates import decide, load_gate
 from augsynth.generators.training import load_generator
-from augsynth.shard_task import shard_schema, write_shard
 
 BLOCK = 50  # synthetic samples per task (fixed, so batches and bytes do not depend on the worker count)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,10 +14,12 @@ import torch
 from distributed import Client, as_completed
 from tqdm.auto import tqdm
 
+from augsynth.core.atomic import write_atomically
+from augsynth.data.arrays import ArrayData
+from augsynth.data.decode import check_no_overlap, decode_records
+from augsynth.data.splits import Splits
 from augsynth.generators.base import GENERATORS, GeneratorConfig, GeneratorKind, ImageShape, training_rng
-from augsynth.splits import Splits
-from augsynth.train.data import check_no_overlap, decode_records
-from augsynth.train.loop import ArrayData
+from augsynth.train.tensors import tensors
 
 SAMPLING_SETTINGS = {"per_class", "min_confidence", "min_nn_ratio"}
 
@@ -107,7 +107,7 @@ def fit_generator(config_dict: dict, data: ArrayData, n_classes: int, seed: int,
     rng = training_rng(seed, config.label)
     torch.manual_seed(int(torch.randint(2**31, (1,), generator=rng)))
     model = kind.build(config, shape, n_classes).to(device)
-    x, y = data.tensors(device)
+    x, y = tensors(data, device)
     kind.fit(model, x, y, config, rng, device,
              lambda it: tqdm(it, desc=f"train {config.label}", unit="batch", disable=not progress, leave=False))
     seconds = time.perf_counter() - start
@@ -119,13 +119,6 @@ def fit_generator(config_dict: dict, data: ArrayData, n_classes: int, seed: int,
     meta = {"digest": digest_of(final), "train_seconds": seconds, "device": device_type}
     write_atomically(final.with_suffix(".json"), lambda temp: temp.write_text(json.dumps(meta)))
     return seconds
-
-
-def write_atomically(final: Path, write) -> None:
-    """Write through a temp file and rename, so a crash never leaves a half-written file under the final name."""
-    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-    write(temp)
-    os.replace(temp, final)
 
 
 @lru_cache(maxsize=8)

@@ -4,12 +4,10 @@ shards: TF-IDF statistics for TfIdfAug, a word2vec model (gensim, optional) for 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import uuid
 import zlib
 from pathlib import Path
 
+from augsynth.core.atomic import write_atomically
 from augsynth.text.ops import TEXT_OPS, whitespace_tokens
 
 
@@ -40,10 +38,7 @@ def _word2vec(texts: list[str], where: Path) -> Path:
     sentences = [whitespace_tokens(text) for text in texts]
     model = Word2Vec(sentences, vector_size=50, window=5, min_count=2, sg=1, epochs=20, workers=1, seed=1,
                      hashfxn=_stable_hash)
-    temp = where.with_name(f".{where.name}.{uuid.uuid4().hex}")
-    temp.parent.mkdir(parents=True, exist_ok=True)
-    model.wv.save_word2vec_format(str(temp), binary=True)
-    os.replace(temp, where)
+    write_atomically(where, lambda temp: model.wv.save_word2vec_format(str(temp), binary=True))
     return where.resolve()
 
 
@@ -55,11 +50,10 @@ def _tfidf(texts: list[str], where: Path) -> Path:
 
     model = nmws.TfIdf()
     model.train([whitespace_tokens(text) for text in texts])
-    temp = where.with_name(f".{where.name}.{uuid.uuid4().hex}")
-    temp.mkdir(parents=True)
-    model.save(str(temp))
-    try:
-        os.replace(temp, where)
-    except OSError:  # another run finished the same model first
-        shutil.rmtree(temp)
+
+    def save(temp: Path) -> None:
+        temp.mkdir()
+        model.save(str(temp))
+
+    write_atomically(where, save)  # a complete folder from a racing run wins
     return where.resolve()

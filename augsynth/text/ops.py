@@ -17,8 +17,8 @@ from typing import Any
 import nlpaug.augmenter.char as nac
 import nlpaug.augmenter.word as naw
 
-from augsynth.errors import SpecError, did_you_mean
-from augsynth.registry import Registry
+from augsynth.core.errors import SpecError, did_you_mean
+from augsynth.core.registry import Registry
 
 # Set by augsynth, never by the spec: the tokenizer keeps contractions ("don't") whole so they can be protected.
 MANAGED = ("name", "tokenizer", "reverse_tokenizer", "verbose", "stopwords", "stopwords_regex")
@@ -119,7 +119,7 @@ def build_augmenter(entry: dict[str, Any], protect: str | None, fitted_path: str
     op = TEXT_OPS.get(entry["op"])
     augmenter = op.augmenter
     if op.name in WORDNET_OPS:
-        from augsynth.text.wordnet import OFFLINE_AUGMENTERS
+        from augsynth.text.wordnet import OFFLINE_AUGMENTERS  # NLTK and WordNet load only for WordNet ops
 
         augmenter = OFFLINE_AUGMENTERS[op.name]
     params = {k: v for k, v in entry.items() if k not in ("op", "p")}

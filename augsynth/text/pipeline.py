@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from augsynth.seeding import sample_seeds
+from augsynth.core.seeding import sample_seeds
 from augsynth.text.ops import DEFAULT_PROTECTED, build_augmenter, protected_regex
 from augsynth.text.random_state import PYTHON, isolate_nlpaug, reseed
 

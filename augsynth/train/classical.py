@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from augsynth.train.loop import ArrayData
+from augsynth.data.arrays import ArrayData
 from augsynth.train.objectives import Objective
 
 MAX_FEATURES_SIDE = 32  # larger images are downsampled so that the longer side has at most this many pixels

@@ -9,42 +9,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from augsynth.data.arrays import ArrayData
 from augsynth.train.models import MODELS
 from augsynth.train.objectives import Objective
 from augsynth.train.pretrain import pretrain_encoder
+from augsynth.train.tensors import label_tensor, tensors
 from augsynth.train.text_features import SparseRows, fit_vectorizer
-
-
-@dataclass
-class ArrayData:
-    """Labels (integer classes or float targets) with their inputs: images (N, H, W[, C]) uint8, feature vectors
-    (N, D) float32, or texts."""
-
-    images: np.ndarray | None
-    labels: np.ndarray
-    texts: list[str] | None = None
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def label_tensor(self, device: torch.device) -> torch.Tensor:
-        labels = torch.from_numpy(self.labels)
-        return (labels.long() if labels.dtype == torch.int64 else labels.float()).to(device)
-
-    def tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.images.dtype == np.float32:  # feature vectors (sentence embeddings), used as they are
-            return torch.from_numpy(self.images).to(device), self.label_tensor(device)
-        x = torch.from_numpy(self.images).float().div_(255.0)
-        x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
-        return x.sub_(0.5).div_(0.5).contiguous().to(device), self.label_tensor(device)
 
 
 def model_inputs(train: ArrayData, others: list[ArrayData], device: torch.device) -> list[tuple]:
     """(x, y) of the train split and of each other split: image tensors, or TF-IDF rows fitted on the train texts."""
     if train.texts is None:
-        return [data.tensors(device) for data in (train, *others)]
+        return [tensors(data, device) for data in (train, *others)]
     vectorizer = fit_vectorizer(train.texts)
-    return [(SparseRows(vectorizer.transform(data.texts), device), data.label_tensor(device))
+    return [(SparseRows(vectorizer.transform(data.texts), device), label_tensor(data, device))
             for data in (train, *others)]
 
 
@@ -67,7 +45,7 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Obj
     """
     start = time.perf_counter()
     (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device)
-    pretrain_x = pretrain.tensors(device)[0] if pretrain is not None else None
+    pretrain_x = tensors(pretrain, device)[0] if pretrain is not None else None
     model, fit = fit_model(x, y, xv, yv, objective, config, seed, device, pretrain_x)
     return RunResult(objective.scores(model, xt, yt), fit.val_score, fit.best_step, fit.steps_run,
                      time.perf_counter() - start)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from augsynth.registry import Registry
+from augsynth.core.registry import Registry
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 LOSSES: Registry[Loss] = Registry("loss")

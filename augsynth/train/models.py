@@ -7,8 +7,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from augsynth.errors import SpecError
-from augsynth.registry import Registry
+from augsynth.core.errors import SpecError
+from augsynth.core.registry import Registry
 
 ModelFactory = Callable[[int, int], nn.Module]  # (in_channels or text features, n_outputs) -> module
 MODELS: Registry[ModelFactory] = Registry("model")

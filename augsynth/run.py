@@ -1,4 +1,7 @@
-"""The value benchmark: the same model on each arm over several seeds, one fixed test split, a report."""
+"""The orchestrator: load/split -> fit generators -> expand -> train every arm over seeds -> report.
+
+Each stage lives in its own package and knows nothing of the ones above it; only this module puts them in order.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,51 @@ from pathlib import Path
 import numpy as np
 from distributed import Client
 
-from augsynth.dask_cluster import dask_client
-from augsynth.errors import DataError
-from augsynth.expand import expand
-from augsynth.preview import generated_grid
-from augsynth.seeding import TRAIN_STREAM, stream_rng
-from augsynth.spec import Spec
-from augsynth.splits import Splits, make_splits
+from augsynth.core.errors import DataError
+from augsynth.core.seeding import TRAIN_STREAM, stream_rng
+from augsynth.data.arrays import ArrayData
+from augsynth.data.decode import check_no_overlap, decode_records
+from augsynth.data.splits import Splits, make_splits
+from augsynth.expand.cluster import dask_client
+from augsynth.expand.job import ExpandResult, ExtraShards, expand
+from augsynth.generators import configs_of
+from augsynth.image.preview import image_preview
+from augsynth.report.generators import generator_report
+from augsynth.report.plots import generated_grid
+from augsynth.report.stats import mean_ci, paired_gain, summary
+from augsynth.report.write import write_report
+from augsynth.spec.schema import Spec
+from augsynth.train.arms import arm_data
 from augsynth.train.classical import classical_name, classical_score
-from augsynth.train.data import arm_data, check_no_overlap, decode_records
-from augsynth.train.generator_report import generator_report
-from augsynth.train.loop import ArrayData
 from augsynth.train.models import resolve_device
 from augsynth.train.objectives import objective_for
-from augsynth.train.report import write_report
 from augsynth.train.runner import Job, run_jobs
-from augsynth.train.stats import mean_ci, paired_gain, summary
 from augsynth.train.transfer import HEAD_MODEL, embedded
+
+
+def expand_all(spec: Spec, out: str | Path | None = None, *, splits: Splits | None = None, **options) -> ExpandResult:
+    """The expansion with the generator stage: generated samples' shards follow the real ones in the same job
+    (``options`` as for ``augsynth.expand.job.expand``; torch loads only when the spec has generators)."""
+    splits = splits or make_splits(spec)
+    return expand(spec, out, splits=splits, extra=_synthetic_shards(spec, splits, Path(out or spec.output.dir)),
+                  **options)
+
+
+def _synthetic_shards(spec: Spec, splits: Splits, out_dir: Path) -> ExtraShards | None:
+    if not spec.generate:
+        return None
+    from augsynth.generators.stage import plan_synthetic  # torch loads only for specs with generators
+
+    return plan_synthetic(spec, splits, out_dir)
+
+
+def preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | None = None) -> Path:
+    """Originals beside their augmented copies: a PNG grid for images, Markdown (``path`` as ``.md``) for text."""
+    if spec.dataset.is_text:
+        from augsynth.text.preview import text_preview  # nlpaug loads only for text specs
+
+        return text_preview(spec, Path(path).with_suffix(".md"), rows, copies)
+    return image_preview(spec, path, rows, copies)
 
 
 def run_seeds(spec: Spec, count: int) -> list[int]:
@@ -43,7 +74,7 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
     context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
     with context as active:
         splits = make_splits(spec)
-        expansion = expand(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
+        expansion = expand_all(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
         val, val_quarantined = decode_records(splits.val, splits.payload_format)
         test, test_quarantined = decode_records(splits.test, splits.payload_format)
         main_size = spec.dataset.train_amount
@@ -118,10 +149,10 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
 def _per_generator_inputs(spec: Spec, out_dir: Path, val: ArrayData, test: ArrayData) -> dict[str, tuple]:
     """Per generator: its kept samples alone (TSTR) and, beside other generators, added to the augmented arm's rows."""
     arms = ["synthetic"]
-    if "augmented+synthetic" in spec.train.arms and len(spec.generators) > 1:
+    if "augmented+synthetic" in spec.train.arms and len(configs_of(spec)) > 1:
         arms.append("augmented+synthetic")
     inputs = {}
-    for name in (c.label for c in spec.generators):
+    for name in (c.label for c in configs_of(spec)):
         for arm in arms:
             try:
                 inputs[f"{arm}:{name}"] = (arm_data(out_dir, arm, generator=name), val, test, None, None)

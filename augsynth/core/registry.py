@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from augsynth.errors import SpecError, did_you_mean
+from augsynth.core.errors import SpecError, did_you_mean
 
 T = TypeVar("T")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from augsynth.datasets.base import IMAGE_SUFFIXES, Record, SourceData
-from augsynth.errors import SpecError
+from augsynth.core.errors import SpecError
+from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData
 
 
 def _class_dirs(root: Path) -> list[Path]:

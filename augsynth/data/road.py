@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from augsynth.seeding import stream_rng
+from augsynth.core.seeding import stream_rng
 
 ROAD_STREAM = 0x40AD  # SeedSequence key of the road-scene stream
 SIDE_CAMERA_OFFSET_M = 1.0

@@ -6,16 +6,16 @@ is what the label rule reads to correct the angle.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+import cv2
+import numpy as np
+from pydantic import Field
 
-import albumentations as A  # noqa: E402
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from albumentations.core.transforms_interface import BaseTransformInitSchema  # noqa: E402
-from pydantic import Field  # noqa: E402
+from augsynth.core import offline
+
+A = offline.albumentations()
+BaseTransformInitSchema = A.core.transforms_interface.BaseTransformInitSchema
 
 BORDER_MODES = {"constant": cv2.BORDER_CONSTANT, "replicate": cv2.BORDER_REPLICATE, "reflect": cv2.BORDER_REFLECT_101}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from augsynth.datasets.base import Record, SourceData, encode_png
-from augsynth.datasets.road import SIDE_CAMERA_OFFSET_M, render, sample_scene, steering
-from augsynth.errors import SpecError
+from augsynth.core.errors import SpecError
+from augsynth.data.base import Record, SourceData, encode_png
+from augsynth.data.road import SIDE_CAMERA_OFFSET_M, render, sample_scene, steering
 
 DEFAULT_FRAMES = 1000
 DEFAULT_SIZE_HW = (48, 128)

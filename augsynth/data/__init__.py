@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from augsynth.datasets.base import BadInput, ImageFormat, Quarantined, Record, SourceData, TextFormat
-from augsynth.datasets.csv_source import CsvSource
-from augsynth.datasets.folder import FolderSource
-from augsynth.datasets.road_source import RoadSource
-from augsynth.datasets.sklearn_digits import DigitsSource
-from augsynth.datasets.text_corpora import TextCorpusSource
-from augsynth.errors import SpecError
-from augsynth.registry import Registry, UnknownName
+from augsynth.core.errors import SpecError
+from augsynth.core.registry import Registry, UnknownName
+from augsynth.data.base import BadInput, ImageFormat, Quarantined, Record, SourceData, TextFormat
+from augsynth.data.csv_source import CsvSource
+from augsynth.data.digits import DigitsSource
+from augsynth.data.folder import FolderSource
+from augsynth.data.road_source import RoadSource
+from augsynth.data.text_corpora import TextCorpusSource
 
 SOURCES: Registry = Registry("data source")
 SOURCES.add("sklearn", DigitsSource())

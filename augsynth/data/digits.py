@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import load_digits
 
-from augsynth.datasets.base import Record, SourceData, encode_png
-from augsynth.errors import SpecError
+from augsynth.core.errors import SpecError
+from augsynth.data.base import Record, SourceData, encode_png
 
 
 class DigitsSource:

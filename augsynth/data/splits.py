@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from augsynth.datasets import BadInput, ImageFormat, Quarantined, Record, load_source, payload_format
-from augsynth.datasets.base import content_key
-from augsynth.errors import DataError
-from augsynth.seeding import SPLIT_STREAM, stream_rng
+from augsynth.core.errors import DataError
+from augsynth.core.seeding import SPLIT_STREAM, stream_rng
+from augsynth.data import BadInput, ImageFormat, Quarantined, Record, load_source, payload_format
+from augsynth.data.base import content_key
 
 
 @dataclass

@@ -8,22 +8,35 @@ import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from distributed import Client, as_completed
+from distributed import Client, Future, as_completed
 from tqdm.auto import tqdm
 
-from augsynth.dask_cluster import dask_client
-from augsynth.errors import DataError, SpecError
-from augsynth.shard_task import CONTENT_COLUMNS, file_sha256, run_partition, shard_name, shard_schema
-from augsynth.spec import Spec
-from augsynth.splits import Splits, make_splits
+from augsynth.core.atomic import write_atomically, write_text_atomically
+from augsynth.core.errors import DataError, SpecError
+from augsynth.data.shards import file_sha256, manifest_columns, shard_name
+from augsynth.data.splits import Splits, make_splits
+from augsynth.expand.cluster import dask_client
+from augsynth.expand.task import run_partition
+from augsynth.spec.schema import Spec
 
 
-def manifest_columns(task: str) -> list[str]:
-    """Every shard column but the content itself (pixels or text)."""
-    return [name for name in shard_schema(task).names if name not in CONTENT_COLUMNS]
+class ExtraShards(Protocol):
+    """Shards another stage adds to an expansion after the real samples' partitions (generated samples): they share
+    its journal, manifest and resume."""
+
+    @property
+    def stamp(self) -> dict:
+        """Digests that decide these shards' rows, recorded with the expansion (a change refuses to mix)."""
+
+    def __len__(self) -> int:
+        """How many shards."""
+
+    def submit(self, client: Client, todo: list[tuple[int, int]], shards_dir: str, progress: bool) -> list[Future]:
+        """One task per (extra shard index, partition number) still missing; each returns its journal entry."""
 
 
 @dataclass
@@ -53,8 +66,9 @@ class ExpandResult:
 
 def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
            client: Client | None = None, overwrite: bool = False, progress: bool = True,
-           splits: Splits | None = None) -> ExpandResult:
-    """Write ``OUT/shards/part-*.parquet`` and ``OUT/manifest.parquet`` for the spec's train split.
+           splits: Splits | None = None, extra: ExtraShards | None = None) -> ExpandResult:
+    """Write ``OUT/shards/part-*.parquet`` and ``OUT/manifest.parquet`` for the spec's train split (and ``extra``
+    shards after them).
 
     Complete shards of an earlier run of the same spec are kept; only missing or damaged ones are rewritten.
     """
@@ -64,10 +78,8 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]
     shards_dir = out_dir / "shards"
     shards_dir.mkdir(parents=True, exist_ok=True)
-    plan = _synthetic_plan(spec, splits, out_dir)
-    blocks = plan.blocks if plan else []
-    total = len(partitions) + len(blocks)
-    _claim(out_dir, spec, splits, total, overwrite, plan.stamp if plan else {})
+    total = len(partitions) + (len(extra) if extra is not None else 0)
+    _claim(out_dir, spec, splits, total, overwrite, extra.stamp if extra is not None else {})
     done = _complete_entries(out_dir, total)
     todo = [i for i in range(total) if i not in done]
     if todo:
@@ -78,9 +90,9 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
             shards = str(shards_dir.resolve())
             futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.payload_format, shards,
                                      fitted, pure=False) for i in todo if i < len(partitions)]
-            if any(i >= len(partitions) for i in todo):
-                futures += _submit_synthetic(spec, plan, [i for i in todo if i >= len(partitions)],
-                                             len(partitions), active, shards, progress)
+            extra_todo = [(i - len(partitions), i) for i in todo if i >= len(partitions)]
+            if extra_todo:
+                futures += extra.submit(active, extra_todo, shards, progress)
             with tqdm(total=len(futures), desc=f"expand {spec.name}", unit="shard", disable=not progress) as bar:
                 for future in as_completed(futures):
                     entry = future.result()
@@ -93,38 +105,13 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     _write_manifest(out_dir, entries, manifest_columns(spec.dataset.task))
     quarantine = [q for e in entries for q in e["quarantined"]]
     result = ExpandResult(out_dir, len(splits.train), sum(e["written"] for e in entries), len(quarantine),
-                          sum(e["rows"] for e in entries), len(partitions), len(partitions) - len(todo), quarantine,
+                          sum(e["rows"] for e in entries), total, total - len(todo), quarantine,
                           sum(e.get("dropped", 0) for e in entries), sum(e.get("synthetic", 0) for e in entries),
                           sum(e.get("kept", 0) for e in entries))
     if result.inputs != result.written + result.quarantined:
         raise DataError(f"accounting broken: {result.summary()}")
     (out_dir / "quarantine.json").write_text(json.dumps(quarantine, indent=1))
     return result
-
-
-def _synthetic_plan(spec: Spec, splits: Splits, out_dir: Path):
-    """The generator stage's blocks (None without generators; torch loads only when there are some)."""
-    if not spec.generate:
-        return None
-    from augsynth.generators.stage import plan_synthetic
-
-    return plan_synthetic(spec, splits, out_dir)
-
-
-def _submit_synthetic(spec: Spec, plan, todo: list[int], offset: int, client: Client, shards: str,
-                      progress: bool) -> list:
-    """Train (or reuse) the generators and the gate, then one sampling task per synthetic block still missing."""
-    from augsynth.generators.sampling import run_synthetic_partition
-
-    gate = plan.prepare(client, progress)
-    configs = {c.label: c for c in spec.generators}
-    futures = []
-    for i in todo:
-        block = plan.blocks[i - offset]
-        config = configs[block.generator]
-        futures.append(client.submit(run_synthetic_partition, spec.seed, i, block, gate, shards,
-                                     config.min_confidence, config.min_nn_ratio, pure=False))
-    return futures
 
 
 def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool, synthetic: dict) -> None:
@@ -145,9 +132,7 @@ def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite
                             fix="choose another output dir (--out), or pass --overwrite to replace it")
         if not same:
             _clear(out_dir)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(stamp, indent=1, sort_keys=True))
-    os.replace(temp, path)
+    write_text_atomically(path, json.dumps(stamp, indent=1, sort_keys=True))
 
 
 def _clear(out_dir: Path) -> None:
@@ -177,7 +162,7 @@ def _fitted_models(spec: Spec, splits: Splits, out_dir: Path) -> dict[str, str]:
     """Models text ops need, fitted on the train split (none for image specs)."""
     if not spec.dataset.is_text:
         return {}
-    from augsynth.text.fitted import fit_text_models
+    from augsynth.text.fitted import fit_text_models  # nlpaug loads only for text specs
 
     texts = [record.payload.decode("utf-8", "replace") for record in splits.train]
     return fit_text_models(spec.augment.text, texts, out_dir)
@@ -190,12 +175,6 @@ def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> N
         table = pq.read_table(out_dir / "shards" / entry["shard"], columns=columns)
         tables.append(table.append_column("shard", pa.array([entry["shard"]] * table.num_rows, pa.string())))
     manifest = pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns + ["shard"]})
-    temp = out_dir / ".manifest.parquet.tmp"
-    pq.write_table(manifest, temp, compression="zstd")
-    os.replace(temp, out_dir / "manifest.parquet")
+    write_atomically(out_dir / "manifest.parquet", lambda temp: pq.write_table(manifest, temp, compression="zstd"))
 
 
-def read_shards(out_dir: str | Path, columns: list[str] | None = None) -> pa.Table:
-    """All rows of an expansion, in partition order."""
-    shards = sorted((Path(out_dir) / "shards").glob("part-*.parquet"))
-    return pa.concat_tables([pq.read_table(path, columns=columns) for path in shards])

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import inspect
-import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+import numpy as np
+import pydantic
 
-import albumentations as A  # noqa: E402  (the update check must be off before this import)
-import numpy as np  # noqa: E402
-import pydantic  # noqa: E402
+from augsynth.core import offline
+from augsynth.core.errors import SpecError, did_you_mean
+from augsynth.core.registry import Registry
+from augsynth.image.shift_x import ShiftX
 
-from augsynth.errors import SpecError, did_you_mean  # noqa: E402
-from augsynth.registry import Registry  # noqa: E402
-from augsynth.shift_x import ShiftX  # noqa: E402
+A = offline.albumentations()
 
 Effect = Literal["geometric", "photometric"]
 

@@ -9,10 +9,11 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from augsynth.data.arrays import ArrayData
+from augsynth.generators import configs_of
 from augsynth.generators.gates import diversity
-from augsynth.spec import Spec
-from augsynth.train.loop import ArrayData
-from augsynth.train.stats import paired_gain, summary
+from augsynth.report.stats import paired_gain, summary
+from augsynth.spec.schema import Spec
 
 
 def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dict, main_size: int | None,
@@ -26,7 +27,7 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: dic
     manifest = pq.read_table(out_dir / "manifest.parquet",
                              columns=["generator", "checkpoint", "gate", "confidence", "nn_ratio"])
     report = {}
-    for config in spec.generators:
+    for config in configs_of(spec):
         name = config.label
         rows = manifest.filter(pc.equal(manifest["generator"], name))
         gates = rows["gate"].to_pylist()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import albumentations as A
 import numpy as np
 
-from augsynth.image_ops import build_transform, jsonable_params
-from augsynth.seeding import sample_generators
+from augsynth.core import offline
+from augsynth.core.seeding import sample_generators
+from augsynth.image.ops import build_transform, jsonable_params
+
+A = offline.albumentations()
 
 
 class Pipeline:

@@ -7,59 +7,15 @@ parameters albumentations sampled for that sample (a shift's ``dx``), so the lab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
 
-from augsynth.errors import SpecError
-from augsynth.image_ops import IMAGE_OPS
-from augsynth.registry import Registry, UnknownName
-
-LabelKind = Literal["class", "steering_angle", "scalar", "topic", "sentiment"]
-REGRESSION_KINDS = ("steering_angle", "scalar")
-TEXT_KINDS = ("topic", "sentiment")
-FLIP_DEFAULTS = {"steering_angle": "negate", "scalar": "refuse"}
-
-
-class LabelSpec(BaseModel):
-    """A declared label: a regression target (how flips and shifts change it) or a text label kind (what to keep)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["steering_angle", "scalar", "topic", "sentiment"]
-    flip: Literal["negate", "keep", "refuse"] | None = None
-    shift_gain: float | None = None
-    range: tuple[float, float] | None = None
-    protect: list[str] = []
-
-    @model_validator(mode="after")
-    def _fields_fit_the_kind(self) -> LabelSpec:
-        if self.range is not None and self.range[0] >= self.range[1]:
-            raise ValueError("range must be [low, high] with low < high")
-        image_fields = [name for name in ("flip", "shift_gain", "range") if getattr(self, name) is not None]
-        if self.kind in TEXT_KINDS and image_fields:
-            raise ValueError(f"{', '.join(image_fields)} only apply to steering_angle and scalar labels")
-        if self.kind in REGRESSION_KINDS and self.protect:
-            raise ValueError("protect (tokens text ops must not touch) only applies to topic and sentiment labels")
-        return self
-
-    @property
-    def flip_mode(self) -> str:
-        return self.flip or FLIP_DEFAULTS.get(self.kind, "refuse")
-
-
-@dataclass(frozen=True)
-class Target:
-    """The label an op acts on: its name in ``labels`` (None for class labels) and its declaration."""
-
-    name: str | None
-    spec: LabelSpec | None
-
-    @property
-    def kind(self) -> str:
-        return self.spec.kind if self.spec else "class"
+from augsynth.core.errors import SpecError
+from augsynth.core.registry import Registry
+from augsynth.image.ops import IMAGE_OPS
+from augsynth.spec.schema import REGRESSION_KINDS, Target
 
 
 class LabelRule:
@@ -75,6 +31,26 @@ class LabelRule:
         return label, None
 
 
+INVARIANT = LabelRule()
+LABEL_RULES: Registry[LabelRule] = Registry("label rule")  # keyed "op/label kind"
+
+
+def _key(op: str, kind: str) -> str:
+    return f"{op}/{kind}"
+
+
+def label_rule(op: str, *kinds: str) -> Callable[[type[LabelRule]], type[LabelRule]]:
+    """Class decorator: ``op`` changes labels of each of ``kinds`` as this rule says."""
+
+    def register(rule: type[LabelRule]) -> type[LabelRule]:
+        for kind in kinds:
+            LABEL_RULES.add(_key(op, kind), rule())
+        return rule
+
+    return register
+
+
+@label_rule("HorizontalFlip", *REGRESSION_KINDS)
 class FlipRule(LabelRule):
     """A horizontal flip mirrors left and right: negate (steering), keep, or refuse, as the target declares."""
 
@@ -92,6 +68,7 @@ class FlipRule(LabelRule):
         return label, None
 
 
+@label_rule("ShiftX", *REGRESSION_KINDS)
 class ShiftRule(LabelRule):
     """A horizontal shift of dx pixels adds ``shift_gain * dx`` (dx read from the parameters actually sampled)."""
 
@@ -115,6 +92,7 @@ class ShiftRule(LabelRule):
         return float(params["dx"])
 
 
+@label_rule("Affine", *REGRESSION_KINDS)
 class AffineShiftRule(ShiftRule):
     """Affine counts as a shift only when it can do nothing but translate along x."""
 
@@ -147,36 +125,20 @@ def _is_constant(value: Any, neutral: float) -> bool:
     return all(float(v) == neutral for v in values)
 
 
-LABEL_RULES: Registry[LabelRule] = Registry("label rule")
-
-
-def _key(op: str, kind: str) -> str:
-    return f"{op}/{kind}"
-
-
-for _op in IMAGE_OPS:
-    LABEL_RULES.add(_key(_op, "class"), LabelRule())
-    if IMAGE_OPS.get(_op).effect == "photometric":
-        for _kind in REGRESSION_KINDS:
-            LABEL_RULES.add(_key(_op, _kind), LabelRule())
-for _kind in REGRESSION_KINDS:
-    LABEL_RULES.add(_key("HorizontalFlip", _kind), FlipRule())
-    LABEL_RULES.add(_key("ShiftX", _kind), ShiftRule())
-    LABEL_RULES.add(_key("Affine", _kind), AffineShiftRule())
-
-
 def rule_for(op: dict[str, Any], target: Target, path: str) -> LabelRule:
-    """The checked rule of one op entry for the target; SpecError when there is none."""
+    """The checked rule of one op entry for the target, looked up when called: a registered (op, label kind) rule;
+    else unchanged for a class label or a photometric op; else a SpecError (never applied silently)."""
     if op.get("label_invariant"):
-        return LabelRule()
-    try:
-        rule = LABEL_RULES.get(_key(op["op"], target.kind))
-    except UnknownName:
+        return INVARIANT
+    rule = LABEL_RULES.get(_key(op["op"], target.kind)) if _key(op["op"], target.kind) in LABEL_RULES else None
+    if rule is None and (target.kind == "class" or IMAGE_OPS.get(op["op"]).effect == "photometric"):
+        rule = INVARIANT
+    if rule is None:
         raise SpecError(f"{path}.op", f"{op['op']} has no rule for the {target.kind} label '{target.name}': augsynth "
                         f"does not know how it changes a {target.kind}, so it will not apply it silently",
                         fix="remove the op; or, if you are sure it leaves the label unchanged, add "
                             "label_invariant: true to it (flips and sideways shifts are adjusted through "
-                            f"labels.{target.name}.flip and shift_gain)") from None
+                            f"labels.{target.name}.flip and shift_gain)")
     rule.check(op, target, path)
     return rule
 

@@ -1,46 +1,8 @@
-"""report.json, report.md and the plots of a comparison."""
+"""report.md: a short human summary of a comparison, embedding the plots."""
 
 from __future__ import annotations
 
-import json
-import math
-import os
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-
-def write_report(report: dict, out_dir: Path) -> None:
-    """Write the JSON report, the PNG plots and a Markdown summary that embeds them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    temp = out_dir / ".report.json.tmp"
-    temp.write_text(json.dumps(report, indent=2, allow_nan=True))
-    os.replace(temp, out_dir / "report.json")
-    plot_arms(report, out_dir / "arms.png")
-    if any("mean" in p for p in report["learning_curve"]):
-        plot_learning_curve(report, out_dir / "learning_curve.png")
-    (out_dir / "report.md").write_text(markdown(report))
-
-
-def metric_scale(report: dict) -> tuple[float, str]:
-    """How a metric is shown: accuracy in %, errors in label units."""
-    return (100.0, " (%)") if report["metric"] == "accuracy" else (1.0, "")
-
-
-def fmt(value: float | None, report: dict, signed: bool = False) -> str:
-    """A metric value as shown in the report (n/a for missing)."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    scale, _ = metric_scale(report)
-    digits = 1 if scale == 100 else 4
-    return f"{scale * value:{'+' if signed else ''}.{digits}f}"
-
-
-def fmt_ci(ci: list[float], report: dict, signed: bool = False) -> str:
-    return f"[{fmt(ci[0], report, signed)}, {fmt(ci[1], report, signed)}]"
+from augsynth.report.format import fmt, fmt_ci, metric_scale
 
 
 def markdown(report: dict) -> str:
@@ -135,45 +97,3 @@ def _classical_arms(report: dict) -> list[str]:
              f"{fmt_ci(stats['gain']['ci95'], report, True)}"
              for arm, stats in report.get("classical_arms", {}).items() if "gain" in stats]
     return [""] + lines if lines else []
-
-
-def plot_arms(report: dict, path: Path) -> None:
-    arms = report["arms"]
-    scale, suffix = metric_scale(report)
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    names = list(arms)
-    means = [scale * arms[a]["mean"] for a in names]
-    errors = [[scale * (arms[a]["mean"] - arms[a]["ci95"][0]) for a in names],
-              [scale * (arms[a]["ci95"][1] - arms[a]["mean"]) for a in names]]
-    ax.bar(names, means, yerr=errors, capsize=6, color=["#888888"] + ["#3a7bd5"] * (len(names) - 1))
-    forest = report.get("classical_baseline")
-    if forest:
-        ax.axhline(scale * forest["mean"], color="#c0392b", linestyle="--", label=forest["model"].replace("_", " "))
-        ax.legend(loc="lower right")
-    if report["higher_is_better"]:
-        low = min(means + ([scale * forest["mean"]] if forest else [])) - 10
-        ax.set_ylim(max(0, low), 100)
-    ax.set_ylabel(f"test {report['metric']}{suffix}")
-    ax.set_title(f"{report['name']}: mean and 95% CI over {report['seeds']} seeds")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def plot_learning_curve(report: dict, path: Path) -> None:
-    scale, suffix = metric_scale(report)
-    fig, ax = plt.subplots(figsize=(5.5, 3.5))
-    points = [p for p in report["learning_curve"] if "mean" in p]
-    for arm in dict.fromkeys(p["arm"] for p in points):
-        mine = sorted((p for p in points if p["arm"] == arm), key=lambda p: p["train_size"])
-        sizes = [p["train_size"] for p in mine]
-        ax.plot(sizes, [scale * p["mean"] for p in mine], marker="o", label=arm)
-        ax.fill_between(sizes, [scale * p["ci95"][0] for p in mine], [scale * p["ci95"][1] for p in mine], alpha=0.2)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel(f"train {report['train_size_unit']}")
-    ax.set_ylabel(f"test {report['metric']}{suffix}")
-    ax.set_title("learning curve (mean, 95% CI)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

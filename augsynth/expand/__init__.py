@@ -1,0 +1,1 @@
+"""The offline expansion on Dask: partitions of train records -> shards + manifest, resumable."""

@@ -1,0 +1,1 @@
+"""Image augmentation: albumentations ops, label rules keyed by (op, label kind), the pipeline, previews."""

@@ -1,0 +1,1 @@
+"""The value benchmark's report: statistics, the typed report, Markdown and plots."""

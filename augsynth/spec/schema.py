@@ -1,0 +1,220 @@
+"""The spec's schema: pydantic models of every section, with the checks that need no registry.
+
+Checks that read the registries (ops, sources, models, generator kinds) run in ``augsynth.spec.load``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LabelKind = Literal["class", "steering_angle", "scalar", "topic", "sentiment"]
+REGRESSION_KINDS = ("steering_angle", "scalar")
+TEXT_KINDS = ("topic", "sentiment")
+FLIP_DEFAULTS = {"steering_angle": "negate", "scalar": "refuse"}
+
+
+class LabelSpec(BaseModel):
+    """A declared label: a regression target (how flips and shifts change it) or a text label kind (what to keep)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["steering_angle", "scalar", "topic", "sentiment"]
+    flip: Literal["negate", "keep", "refuse"] | None = None
+    shift_gain: float | None = None
+    range: tuple[float, float] | None = None
+    protect: list[str] = []
+
+    @model_validator(mode="after")
+    def _fields_fit_the_kind(self) -> LabelSpec:
+        if self.range is not None and self.range[0] >= self.range[1]:
+            raise ValueError("range must be [low, high] with low < high")
+        image_fields = [name for name in ("flip", "shift_gain", "range") if getattr(self, name) is not None]
+        if self.kind in TEXT_KINDS and image_fields:
+            raise ValueError(f"{', '.join(image_fields)} only apply to steering_angle and scalar labels")
+        if self.kind in REGRESSION_KINDS and self.protect:
+            raise ValueError("protect (tokens text ops must not touch) only applies to topic and sentiment labels")
+        return self
+
+    @property
+    def flip_mode(self) -> str:
+        return self.flip or FLIP_DEFAULTS.get(self.kind, "refuse")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The label an op acts on: its name in ``labels`` (None for class labels) and its declaration."""
+
+    name: str | None
+    spec: LabelSpec | None
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind if self.spec else "class"
+
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SideCameras(_Section):
+    """Left/right camera images of each frame, added to training with the steering correction."""
+
+    correction: float = Field(default=0.2, gt=0)
+    left_column: str = "left"
+    right_column: str = "right"
+
+
+class DatasetSpec(_Section):
+    """Where the data comes from and how it is split."""
+
+    source: str = "sklearn:digits"
+    task: Literal["classification", "regression", "text-classification"] = "classification"
+    target: str | None = None
+    image_size: int | tuple[int, int] | None = None
+    channels: Literal[1, 3] | None = None
+    train_per_class: int | None = Field(default=None, ge=1)
+    val_per_class: int = Field(default=3, ge=1)
+    train_size: int | None = Field(default=None, ge=1)
+    val_size: int = Field(default=50, ge=1)
+    frames: int | None = Field(default=None, ge=10)
+    test_fraction: float = Field(default=0.3, gt=0.0, lt=1.0)
+    image_column: str = "image"
+    text_column: str = "text"
+    label_column: str | None = None
+    side_cameras: SideCameras | None = None
+
+    @property
+    def label_field(self) -> str:
+        """The column holding the label: ``label_column``, else the regression target's name, else ``label``."""
+        return self.label_column or self.target or "label"
+
+    @property
+    def train_amount(self) -> int | None:
+        """The small-data size: train samples per class (classification) or train frames (regression)."""
+        return self.train_size if self.task == "regression" else self.train_per_class
+
+    @property
+    def is_text(self) -> bool:
+        return self.task == "text-classification"
+
+    @property
+    def size_hw(self) -> tuple[int, int] | None:
+        """``image_size`` as (height, width)."""
+        if self.image_size is None:
+            return None
+        return (self.image_size, self.image_size) if isinstance(self.image_size, int) else tuple(self.image_size)
+
+    @property
+    def source_kind(self) -> str:
+        return self.source.split(":", 1)[0]
+
+    @property
+    def source_arg(self) -> str:
+        return self.source.split(":", 1)[1] if ":" in self.source else ""
+
+
+class AugmentSpec(_Section):
+    """How many augmented copies of each training sample, made by which ops."""
+
+    copies: int = Field(default=4, ge=0)
+    image: list[dict[str, Any]] = Field(default_factory=list)
+    text: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class OutputSpec(_Section):
+    """Where results go and how the expansion is cut into shards."""
+
+    dir: Path = Path("out")
+    partition_size: int = Field(default=256, ge=1)
+
+
+ArmName = Literal["baseline", "augmented", "naive", "transfer", "synthetic", "augmented+synthetic", "pretrained"]
+SYNTHETIC_ARMS = ("synthetic", "augmented+synthetic")
+CLASSIFICATION_LOSSES = ("cross_entropy", "cosine")
+REGRESSION_LOSSES = ("huber", "mse")
+
+
+class TrainSpec(_Section):
+    """The value benchmark: which arms, how many seeds, and the training budget each run gets."""
+
+    model: str = "small-cnn"
+    arms: list[ArmName] = Field(default_factory=lambda: ["baseline", "augmented"])
+    seeds: int = Field(default=5, ge=2)
+    steps: int = Field(default=600, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    lr: float = Field(default=3e-3, gt=0)
+    weight_decay: float = Field(default=5e-4, ge=0)
+    loss: Literal["cross_entropy", "cosine", "huber", "mse"] | None = None
+    eval_every: int = Field(default=25, ge=1)
+    patience: int = Field(default=8, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    learning_curve: list[int] = Field(default_factory=lambda: [5, 10, 20, 40])
+    learning_curve_seeds: int | None = Field(default=None, ge=2)
+    classical_baseline: bool = True
+    pretrain: Literal["autoencoder"] | None = None  # the 'pretrained' arm: encoder pretrained as an autoencoder
+    pretrain_steps: int = Field(default=300, ge=1)
+    pretrain_synthetic: bool = False  # pretrain on the train split plus the kept synthetic samples
+
+    @field_validator("arms")
+    @classmethod
+    def _baseline_first(cls, arms: list[str]) -> list[str]:
+        if "baseline" not in arms:
+            raise ValueError("the arms must include 'baseline': every gain is measured against it")
+        if len(set(arms)) != len(arms):
+            raise ValueError("each arm may appear once")
+        return arms
+
+    @field_validator("learning_curve")
+    @classmethod
+    def _positive_sizes(cls, sizes: list[int]) -> list[int]:
+        if any(n < 1 for n in sizes):
+            raise ValueError("learning-curve sizes (train samples per class, or frames) must be >= 1")
+        return sorted(set(sizes))
+
+
+class Spec(_Section):
+    """A whole augsynth spec."""
+
+    version: Literal[1] = 1
+    name: str
+    seed: int = Field(default=0, ge=0)
+    dataset: DatasetSpec = Field(default_factory=DatasetSpec)
+    labels: dict[str, LabelSpec] = Field(default_factory=dict)
+    augment: AugmentSpec = Field(default_factory=AugmentSpec)
+    generate: list[Any] = Field(default_factory=list)  # each entry checked against its kind at load
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    train: TrainSpec = Field(default_factory=TrainSpec)
+
+    def fingerprint(self, *sections: str) -> str:
+        """A content hash of the given top-level sections (all that shape the data when none given)."""
+        keys = sections or ("version", "seed", "dataset", "labels", "augment", "generate")
+        data = self.model_dump(mode="json", include=set(keys))
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def target(self) -> Target:
+        """The label the ops act on: class labels, the declared regression target, or a declared text label."""
+        name = self.dataset.target if self.dataset.task != "classification" else None
+        return Target(name, self.labels.get(name) if name else None)
+
+    @property
+    def text_label_kind(self) -> str:
+        """What text ops must preserve: the declared kind, else ``topic``."""
+        return self.target.spec.kind if self.target.spec else "topic"
+
+    @property
+    def loss(self) -> str:
+        """The training loss: as given, else Huber (regression) or cross-entropy."""
+        return self.train.loss or ("huber" if self.dataset.task == "regression" else "cross_entropy")
+
+    def with_train_size(self, n: int) -> Spec:
+        """The same spec with another small-data size (learning curves): per class, or frames for regression."""
+        field = "train_size" if self.dataset.task == "regression" else "train_per_class"
+        return self.model_copy(update={"dataset": self.dataset.model_copy(update={field: n})})

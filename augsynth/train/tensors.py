@@ -1,0 +1,23 @@
+"""ArrayData -> torch tensors: images scaled to [-1, 1] in NCHW, feature vectors as they are, labels by task."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from augsynth.data.arrays import ArrayData
+
+
+def label_tensor(data: ArrayData, device: torch.device) -> torch.Tensor:
+    """Integer class labels as long, regression targets as float."""
+    labels = torch.from_numpy(data.labels)
+    return (labels.long() if labels.dtype == torch.int64 else labels.float()).to(device)
+
+
+def tensors(data: ArrayData, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x, y) on ``device``."""
+    if data.images.dtype == np.float32:  # feature vectors (sentence embeddings), used as they are
+        return torch.from_numpy(data.images).to(device), label_tensor(data, device)
+    x = torch.from_numpy(data.images).float().div_(255.0)
+    x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
+    return x.sub_(0.5).div_(0.5).contiguous().to(device), label_tensor(data, device)

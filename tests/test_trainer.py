@@ -172,7 +172,7 @@ def test_cosine_loss_is_one_when_orthogonal():
 
 def test_cosine_loss_is_two_when_opposite_and_registered():
     assert cosine(torch.tensor([[0.0, -4.0]]), torch.tensor([1])).item() == pytest.approx(2.0, abs=1e-6)
-    assert LOSSES.get("cosine") is cosine
+    assert LOSSES.get("cosine").fn is cosine
     outputs = torch.tensor([[4.0, 0.0], [0.0, 4.0]])
     targets = torch.tensor([0, 1])
     assert LOSSES.get("cross_entropy")(outputs, targets).item() < 0.05

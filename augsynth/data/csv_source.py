@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from augsynth.core.errors import SpecError, did_you_mean
+from augsynth.core.errors import SpecError, suggestion
 from augsynth.data.base import Quarantined, Record, SourceData
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
@@ -62,8 +62,7 @@ class CsvSource:
                         ("dataset.side_cameras.right_column", sides.right_column)]
         for where, column in columns:
             if column not in header:
-                close = did_you_mean(column, header)
-                hint = f"did you mean '{close}'? " if close else ""
+                hint = suggestion(column, header)
                 raise SpecError(where, f"column '{column}' is not in {arg} (columns: {header})",
                                 fix=f"{hint}set {where} to the right column name")
 

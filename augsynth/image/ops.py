@@ -10,7 +10,7 @@ import numpy as np
 import pydantic
 
 from augsynth.core import offline
-from augsynth.core.errors import SpecError, did_you_mean
+from augsynth.core.errors import SpecError, suggestion
 from augsynth.core.registry import Registry
 from augsynth.image.shift_x import ShiftX
 
@@ -69,8 +69,7 @@ def validate_op(raw: Any, path: str) -> dict[str, Any]:
     allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]
     for key in params:
         if key not in allowed:
-            close = did_you_mean(key, allowed)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = suggestion(key, allowed)
             raise SpecError(f"{path}.{key}", f"{name} has no parameter '{key}'; it accepts: {', '.join(allowed)}",
                             fix=f"{hint}remove or rename the parameter")
     try:

@@ -10,11 +10,11 @@ import pydantic
 import yaml
 from pydantic import BaseModel
 
-from augsynth.core.errors import SpecError, did_you_mean, format_path
+from augsynth.core.errors import SpecError, format_path, suggestion
 from augsynth.data import check_source, payload_format
 from augsynth.image.labels import rule_for
 from augsynth.image.ops import check_shape_preserved, validate_op
-from augsynth.spec.schema import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SYNTHETIC_ARMS, Spec
+from augsynth.spec.schema import SYNTHETIC_ARMS, Spec
 
 
 def load_spec(source: str | Path | dict, origin: str | None = None) -> Spec:
@@ -55,7 +55,8 @@ def parse_spec(raw: Any) -> Spec:
 
 
 def _check_semantics(spec: Spec) -> None:
-    from augsynth.train.models import check_model_and_device  # torch loads only once the schema checks pass
+    from augsynth.train.losses import check_loss  # torch loads only once the schema checks pass
+    from augsynth.train.models import check_model_and_device  # likewise
 
     _check_task(spec)
     if spec.dataset.is_text:
@@ -68,6 +69,7 @@ def _check_semantics(spec: Spec) -> None:
     if not spec.dataset.is_text and fmt.size_hw is not None:
         check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
     check_model_and_device(spec.train, spec.dataset.is_text)
+    check_loss(spec.train.loss, spec.dataset.task)
     section = "text" if spec.dataset.is_text else "image"
     for arm in ("augmented", "naive", "augmented+synthetic"):
         ops = spec.augment.text if spec.dataset.is_text else spec.augment.image
@@ -165,9 +167,6 @@ def _check_task(spec: Spec) -> None:
         if "naive" in train.arms:
             raise SpecError("train.arms", "the 'naive' arm (augmented images with unadjusted labels) only exists "
                             "for regression targets; class labels are never adjusted", fix="remove 'naive'")
-        if train.loss in REGRESSION_LOSSES:
-            raise SpecError("train.loss", f"'{train.loss}' is a regression loss",
-                            fix=f"use one of {', '.join(CLASSIFICATION_LOSSES)} for classification")
         return
     if data.train_per_class is not None:
         raise SpecError("dataset.train_per_class", "regression has no classes",
@@ -176,8 +175,7 @@ def _check_task(spec: Spec) -> None:
         raise SpecError("dataset.target", "regression needs the name of its target",
                         fix="add dataset.target: steering and declare it under labels")
     if data.target not in spec.labels:
-        close = did_you_mean(data.target, spec.labels)
-        hint = f"did you mean '{close}'? " if close else ""
+        hint = suggestion(data.target, spec.labels)
         raise SpecError("dataset.target", f"the target '{data.target}' is not declared under labels "
                         f"(declared: {', '.join(spec.labels) or 'none'})",
                         fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, "
@@ -185,9 +183,6 @@ def _check_task(spec: Spec) -> None:
     if spec.labels[data.target].kind not in ("steering_angle", "scalar"):
         raise SpecError(f"labels.{data.target}.kind", "a regression target is a steering_angle or a scalar",
                         fix="use kind: steering_angle or kind: scalar")
-    if train.loss in CLASSIFICATION_LOSSES:
-        raise SpecError("train.loss", f"'{train.loss}' is a classification loss",
-                        fix=f"use one of {', '.join(REGRESSION_LOSSES)} for regression")
 
 
 def read_yaml(path: Path) -> Any:
@@ -207,8 +202,7 @@ def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecEr
     path = format_path(loc)
     if first["type"] == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        close = did_you_mean(str(loc[-1]), known)
-        hint = f"did you mean '{close}'? " if close else ""
+        hint = suggestion(str(loc[-1]), known)
         return SpecError(path, f"unknown key '{loc[-1]}'; expected one of: {', '.join(known)}",
                          fix=f"{hint}remove or rename the key")
     got = f" (got {first['input']!r})" if "input" in first and first["type"] != "missing" else ""

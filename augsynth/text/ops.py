@@ -17,7 +17,7 @@ from typing import Any
 import nlpaug.augmenter.char as nac
 import nlpaug.augmenter.word as naw
 
-from augsynth.core.errors import SpecError, did_you_mean
+from augsynth.core.errors import SpecError, suggestion
 from augsynth.core.registry import Registry
 
 # Set by augsynth, never by the spec: the tokenizer keeps contractions ("don't") whole so they can be protected.
@@ -72,8 +72,7 @@ def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
     allowed = _parameters(op)
     for key in raw:
         if key != "op" and key not in allowed:
-            close = did_you_mean(key, allowed)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = suggestion(key, allowed)
             managed = " (augsynth sets it)" if key in MANAGED else ""
             raise SpecError(f"{path}.{key}", f"{op.name} has no settable parameter '{key}'{managed}; it accepts: "
                             f"{', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 
 from augsynth.core.errors import SpecError, suggestion
-from augsynth.data.base import Quarantined, Record, SourceData
+from augsynth.data.base import Quarantined, Record, SourceData, data_source
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
 
@@ -44,6 +44,7 @@ def _resolve(ref: str, base: Path) -> Path:
     return base / ref
 
 
+@data_source("csv")
 class CsvSource:
     default_channels = 3
 

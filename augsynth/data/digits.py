@@ -6,9 +6,10 @@ import numpy as np
 from sklearn.datasets import load_digits
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData, encode_png
+from augsynth.data.base import Record, SourceData, data_source, encode_png
 
 
+@data_source("sklearn")
 class DigitsSource:
     default_channels = 1
 

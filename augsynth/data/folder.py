@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData
+from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData, data_source
 
 
 def _class_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+@data_source("folder")
 class FolderSource:
     default_channels = 3
 

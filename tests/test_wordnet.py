@@ -13,7 +13,7 @@ from pathlib import Path
 import nltk
 import pytest
 
-from augsynth.errors import SpecError
+from augsynth.core.errors import SpecError
 from augsynth.text import wordnet
 from augsynth.text.ops import validate_text_op
 from augsynth.text.random_state import isolate_nlpaug, reseed

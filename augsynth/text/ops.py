@@ -84,7 +84,7 @@ def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
                         "their opposites), so it would teach the model wrong labels",
                         fix=f"remove {op.name}; use SynonymAug, SpellingAug or RandomWordAug instead")
     if op.name in WORDNET_OPS:
-        from augsynth.text.wordnet import FIX, SOURCE, SOURCE_VERSION, source_problem
+        from augsynth.text.wordnet import FIX, SOURCE, SOURCE_VERSION, source_problem  # NLTK: WordNet ops only
 
         problem = source_problem()
         if problem:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from augsynth.run import compare
+from augsynth.spec.load import parse_spec
 from augsynth.spec.schema import Spec
-from augsynth.train.arms import ARMS, Arm, arm
+from augsynth.train.arms import ARMS, Arm, arm, arm_data
 from augsynth.train.arms.base import require_augmentation
 from tests.conftest import expect_spec_error, tiny_spec_dict
 
@@ -18,6 +20,18 @@ class CopiesOnly(Arm):
 
     def check(self, spec: Spec) -> None:
         require_augmentation(spec, self.name)
+
+
+def test_a_registered_arm_is_accepted_by_the_spec_and_trains(tmp_path, dask_client):
+    spec = parse_spec(tiny_spec_dict(tmp_path / "out", augment={"copies": 1},
+                                     train={"arms": ["baseline", "copies-only"], "steps": 10, "eval_every": 5,
+                                            "classical_baseline": False}))
+    report = compare(spec, tmp_path / "out", client=dask_client, progress=False)
+    assert set(report.arms) == {"baseline", "copies-only"} and set(report.gain) == {"copies-only"}
+    assert report.arms["copies-only"].n == 2 and all(0 <= v <= 1 for v in report.arms["copies-only"].runs)
+    copies, baseline = arm_data(tmp_path / "out", "copies-only"), arm_data(tmp_path / "out", "baseline")
+    assert len(copies) == len(baseline) == 4 * 10  # one copy of each image, and no original
+    assert "| copies-only |" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_a_registered_arm_checks_its_spec():

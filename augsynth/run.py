@@ -66,7 +66,8 @@ def run_seeds(spec: Spec, count: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The data every arm shares: the splits, the expansion, and the decoded validation and test splits."""
+    """What every arm shares: the splits, the expansion's accounting, the arms' context (rows read from the shards,
+    the decoded validation and test splits) and the inputs quarantined on the way."""
 
     splits: Splits
     expansion: ExpandResult

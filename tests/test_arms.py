@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from augsynth.run import compare
 from augsynth.spec.load import parse_spec
 from augsynth.spec.schema import Spec
 from augsynth.train.arms import ARMS, Arm, arm, arm_data
@@ -23,6 +22,10 @@ class CopiesOnly(Arm):
 
 
 def test_a_registered_arm_is_accepted_by_the_spec_and_trains(tmp_path, dask_client):
+    # imported here: importing augsynth.run at collection makes ``augsynth.expand`` the subpackage, not the function,
+    # for test modules collected after this one
+    from augsynth.run import compare
+
     spec = parse_spec(tiny_spec_dict(tmp_path / "out", augment={"copies": 1},
                                      train={"arms": ["baseline", "copies-only"], "steps": 10, "eval_every": 5,
                                             "classical_baseline": False}))

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from augsynth.core.errors import DataError, SpecError
+
+if TYPE_CHECKING:
+    from augsynth.report.model import Report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,32 +100,30 @@ def _train(spec, out: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _headline(report: dict, out: Path) -> str:
-    from augsynth.report.format import fmt, fmt_ci  # each command loads its own stage only
+def _headline(report: Report, out: Path) -> str:
+    from augsynth.report.format import fmt, interval  # each command loads its own stage only
 
-    exp = report["expansion"]
-    lines = [f"expansion: inputs {exp['inputs']} / written {exp['written']} / quarantined {exp['quarantined']}"]
-    metric = report["metric"]
-    if exp.get("synthetic"):
-        lines[0] += f" (+ {exp['synthetic']} synthetic, {exp['synthetic_kept']} kept by the gates)"
-    width = max(14, *(len(arm) + 7 for arm in report["gain"]))
-    lines += [f"{arm:>{width}}: {metric} {fmt(s['mean'], report)} {fmt_ci(s['ci95'], report)}"
-              for arm, s in report["arms"].items()]
-    lines += [f"{arm + ' - base':>{width}}: {fmt(g['mean'], report, True)} {fmt_ci(g['ci95'], report, True)} "
-              "(paired)" for arm, g in report["gain"].items()]
-    lines += [f"{'TSTR ' + name:>{width}}: {metric} {fmt(g['tstr']['mean'], report)} "
-              f"{fmt_ci(g['tstr']['ci95'], report)}; kept {g['kept']}/{g['generated']}, near copies "
-              f"{g['memorization']['rejected']}, low confidence {g['confidence_rejected']}"
-              for name, g in report.get("generators", {}).items() if g["tstr"]]
-    for name, g in report.get("generators", {}).items():
-        if g.get("augmented_plus"):
-            over = g["augmented_plus"]["over_augmented"]
-            lines.append(f"{'+ ' + name + ' - augmented':>{width}}: {fmt(over['mean'], report, True)} "
-                         f"{fmt_ci(over['ci95'], report, True)} (paired)")
-    if report.get("classical_baseline"):
-        classical = report["classical_baseline"]
-        lines.append(f"{classical['model'].replace('_', ' '):>{width}}: {metric} {fmt(classical['mean'], report)}")
-    lines.append(f"report: {out / 'report.md'} ({report['wall_seconds']:.0f} s)")
+    exp = report.expansion
+    lines = [f"expansion: inputs {exp.inputs} / written {exp.written} / quarantined {exp.quarantined}"]
+    metric = report.metric
+    if exp.synthetic:
+        lines[0] += f" (+ {exp.synthetic} synthetic, {exp.synthetic_kept} kept by the gates)"
+    width = max(14, *(len(arm) + 7 for arm in report.gain))
+    lines += [f"{arm:>{width}}: {metric} {fmt(s.mean, report)} {interval(s, report)}" for arm, s in report.arms.items()]
+    lines += [f"{arm + ' - base':>{width}}: {fmt(g.mean, report, True)} {interval(g, report, True)} (paired)"
+              for arm, g in report.gain.items()]
+    lines += [f"{'TSTR ' + name:>{width}}: {metric} {fmt(g.tstr.mean, report)} {interval(g.tstr, report)}; kept "
+              f"{g.kept}/{g.generated}, near copies {g.memorization.rejected}, low confidence {g.confidence_rejected}"
+              for name, g in report.generators.items() if g.tstr]
+    for name, g in report.generators.items():
+        if g.augmented_plus:
+            over = g.augmented_plus.over_augmented
+            lines.append(f"{'+ ' + name + ' - augmented':>{width}}: {fmt(over.mean, report, True)} "
+                         f"{interval(over, report, True)} (paired)")
+    if report.classical_baseline:
+        classical = report.classical_baseline
+        lines.append(f"{classical.model.replace('_', ' '):>{width}}: {metric} {fmt(classical.mean, report)}")
+    lines.append(f"report: {out / 'report.md'} ({report.wall_seconds:.0f} s)")
     return "\n".join(lines)
 
 

@@ -7,31 +7,31 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from distributed import Client
 
 from augsynth.core.errors import DataError
 from augsynth.core.seeding import TRAIN_STREAM, stream_rng
-from augsynth.data.arrays import ArrayData
 from augsynth.data.decode import check_no_overlap, decode_records
 from augsynth.data.splits import Splits, make_splits
 from augsynth.expansion.cluster import dask_client
 from augsynth.expansion.job import ExpandResult, ExtraShards, expand
 from augsynth.generators import configs_of
 from augsynth.image.preview import image_preview
+from augsynth.report.build import Classical, build_report
 from augsynth.report.generators import generator_report
+from augsynth.report.model import Expansion, Quarantined, Report, SkippedSize
 from augsynth.report.plots import generated_grid
-from augsynth.report.stats import mean_ci, paired_gain, summary
+from augsynth.report.scores import Scores
 from augsynth.report.write import write_report
 from augsynth.spec.schema import Spec
-from augsynth.train.arms import arm_data
+from augsynth.train.arms import ArmContext, ArmInputs, arm, generator_arm
 from augsynth.train.classical import classical_name, classical_score
 from augsynth.train.models import resolve_device
-from augsynth.train.objectives import objective_for
+from augsynth.train.objectives import Objective, objective_for
 from augsynth.train.runner import Job, run_jobs
-from augsynth.train.transfer import HEAD_MODEL, embedded
 
 
 def expand_all(spec: Spec, out: str | Path | None = None, *, splits: Splits | None = None, **options) -> ExpandResult:
@@ -64,138 +64,132 @@ def run_seeds(spec: Spec, count: int) -> list[int]:
     return [int(stream_rng(spec.seed, TRAIN_STREAM, k).integers(2**31)) for k in range(count)]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What every arm shares: the splits, the expansion's accounting, the arms' context (rows read from the shards,
+    the decoded validation and test splits) and the inputs quarantined on the way."""
+
+    splits: Splits
+    expansion: ExpandResult
+    context: ArmContext  # the expansion's rows and the held-out splits, as the arms read them
+    quarantined: Quarantined
+
+
 def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
-            client: Client | None = None, overwrite: bool = False, progress: bool = True) -> dict:
+            client: Client | None = None, overwrite: bool = False, progress: bool = True) -> Report:
     """Expand (resuming), train every arm over ``train.seeds`` seeds, and write the report into ``out``."""
     start = time.perf_counter()
     out_dir = Path(out or spec.output.dir)
-    config = spec.train
-    device = resolve_device(config.device)
+    device = resolve_device(spec.train.device)
     context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
     with context as active:
-        splits = make_splits(spec)
-        expansion = expand_all(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
-        val, val_quarantined = decode_records(splits.val, splits.payload_format)
-        test, test_quarantined = decode_records(splits.test, splits.payload_format)
-        main_size = spec.dataset.train_amount
-        objective = objective_for(spec, len(splits.classes))
-        arms = {arm: arm_data(out_dir, arm, spec.dataset.is_text) for arm in config.arms if arm != "transfer"}
-        check_no_overlap({"train": arms["baseline"], "validation": val, "test": test})
-        inputs = {arm: (data, val, test, None, None) for arm, data in arms.items()}
-        if "transfer" in config.arms:
-            inputs["transfer"] = (*(embedded(d, device.type) for d in (arms["baseline"], val, test)), HEAD_MODEL, None)
-        if "pretrained" in config.arms:
-            inputs["pretrained"] = (arms["pretrained"], val, test, None, _pretrain_images(spec, out_dir, arms))
-        inputs.update(_per_generator_inputs(spec, out_dir, val, test))
-        jobs = [Job(arm, main_size, k, seed, *inputs[arm]) for arm in inputs
-                for k, seed in enumerate(run_seeds(spec, config.seeds))]
-        curve_train, skipped = _curve_arms(spec, splits, out_dir, active, progress)
-        curve_seeds = run_seeds(spec, config.learning_curve_seeds or config.seeds)
-        jobs += [Job(arm, size, k, seed, data, val, test) for (size, arm), data in curve_train.items()
-                 for k, seed in enumerate(curve_seeds)]
-        results = run_jobs(jobs, objective, config, device, active, progress)
-    scores: dict[tuple[str, int | None], list[float]] = {}
-    others: dict[str, dict[str, list[float]]] = {}
-    for job, result in zip(jobs, results, strict=True):
-        scores.setdefault((job.arm, job.train_size), []).append(result.test[objective.metric])
-        if job.train_size == main_size and job.arm in config.arms:
-            for metric, value in result.test.items():
-                others.setdefault(job.arm, {}).setdefault(metric, []).append(value)
-    # the classical model on every arm for text (cheap), on the baseline only for images (a forest per arm and seed
-    # would cost more than the deep arms)
-    classical_on = list(arms) if spec.dataset.is_text else ["baseline"]
-    classical = ({arm: [classical_score(arms[arm], test, objective, seed) for seed in run_seeds(spec, config.seeds)]
-                  for arm in classical_on} if config.classical_baseline else {})
-    report = {
-        "name": spec.name,
-        "task": spec.dataset.task,
-        "metric": objective.metric,
-        "higher_is_better": objective.higher_is_better,
-        "test_size": len(test),
-        "validation_size": len(val),
-        "train_size": main_size,
-        "train_size_unit": "samples per class" if objective.task == "classification" else "frames",
-        "seeds": config.seeds,
-        "device": str(device),
-        "arms": {arm: summary(scores[(arm, main_size)]) for arm in config.arms},
-        "generators": generator_report(spec, out_dir, arms["baseline"], scores, main_size,
-                                       {key.split(":", 1)[1]: data for key, (data, *_) in inputs.items()
-                                        if key.startswith("synthetic:")}),
-        "gain": {arm: paired_gain(scores[(arm, main_size)], scores[("baseline", main_size)])
-                 for arm in config.arms if arm != "baseline"},
-        "metrics": {arm: {metric: summary(values) for metric, values in by_metric.items()}
-                    for arm, by_metric in others.items()},
-        "classical_baseline": ({"model": classical_name(arms["baseline"]), **summary(classical["baseline"])}
-                               if classical else None),
-        "classical_arms": {arm: {**summary(scores_), **({"gain": paired_gain(scores_, classical["baseline"])}
-                                                        if arm != "baseline" else {})}
-                           for arm, scores_ in classical.items()},
-        "learning_curve": _curve_points(scores, main_size, config, skipped),
-        "expansion": {"inputs": expansion.inputs, "written": expansion.written,
-                      "quarantined": expansion.quarantined, "rows": expansion.rows,
-                      "synthetic": expansion.synthetic, "synthetic_kept": expansion.synthetic_kept},
-        "quarantined": {"source": [q.__dict__ for q in splits.quarantined], "train": expansion.quarantine,
-                        "validation": val_quarantined, "test": test_quarantined},
-        "duplicates_dropped": splits.duplicates,
-        "train_seconds_mean": sum(r.seconds for r in results) / max(1, len(results)),
-        "wall_seconds": time.perf_counter() - start,
-    }
+        prepared = _prepare(spec, out_dir, active, device.type, overwrite, progress)
+        objective = objective_for(spec, len(prepared.splits.classes))
+        inputs = _main_inputs(spec, prepared.context)
+        curve, skipped = _curve_inputs(spec, prepared, active, progress)
+        jobs = _jobs(spec, inputs, curve)
+        results = run_jobs(jobs, objective, spec.train, device, active, progress)
+    scores = Scores.collect(jobs, results, objective.metric, spec.dataset.train_amount)
+    report = _report(spec, prepared, objective, scores, inputs, skipped, str(device), start)
     if spec.generate:
-        generated_grid(out_dir, splits.classes, out_dir / "generated.png")
+        generated_grid(out_dir, prepared.splits.classes, out_dir / "generated.png")
     write_report(report, out_dir)
     return report
 
 
-def _per_generator_inputs(spec: Spec, out_dir: Path, val: ArrayData, test: ArrayData) -> dict[str, tuple]:
+def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: bool, progress: bool) -> Prepared:
+    """Split, expand (resuming), decode the held-out splits, and check that no train image is among them."""
+    splits = make_splits(spec)
+    expansion = expand_all(spec, out_dir, client=client, splits=splits, overwrite=overwrite, progress=progress)
+    val, val_quarantined = decode_records(splits.val, splits.payload_format)
+    test, test_quarantined = decode_records(splits.test, splits.payload_format)
+    context = ArmContext(spec, out_dir, val, test, device)
+    check_no_overlap({"train": context.rows("baseline"), "validation": val, "test": test})
+    quarantined = Quarantined(source=[q.__dict__ for q in splits.quarantined], train=expansion.quarantine,
+                              validation=val_quarantined, test=test_quarantined)
+    return Prepared(splits, expansion, context, quarantined)
+
+
+def _main_inputs(spec: Spec, context: ArmContext) -> dict[str, ArmInputs]:
+    """Each arm's training inputs at the main train size, and each generator's (see ``_per_generator_inputs``)."""
+    inputs = {name: arm(name).inputs(context) for name in spec.train.arms}
+    return inputs | _per_generator_inputs(spec, context)
+
+
+def _per_generator_inputs(spec: Spec, context: ArmContext) -> dict[str, ArmInputs]:
     """Per generator: its kept samples alone (TSTR) and, beside other generators, added to the augmented arm's rows."""
     arms = ["synthetic"]
     if "augmented+synthetic" in spec.train.arms and len(configs_of(spec)) > 1:
         arms.append("augmented+synthetic")
     inputs = {}
     for name in (c.label for c in configs_of(spec)):
-        for arm in arms:
+        for each in arms:
             try:
-                inputs[f"{arm}:{name}"] = (arm_data(out_dir, arm, generator=name), val, test, None, None)
+                rows = context.rows(each, generator=name)
             except DataError:  # the gates rejected all its samples: the report says so
                 break
+            inputs[generator_arm(each, name)] = ArmInputs(rows, context.val, context.test)
     return inputs
 
 
-def _pretrain_images(spec: Spec, out_dir: Path, arms: dict[str, ArrayData]) -> ArrayData:
-    """What the pretrained arm's autoencoder learns from: the train split, plus the kept synthetic samples."""
-    images = arms["baseline"]
-    if spec.train.pretrain_synthetic:
-        synthetic = arms["synthetic"] if "synthetic" in arms else arm_data(out_dir, "synthetic")
-        images = ArrayData(np.concatenate([images.images, synthetic.images]),
-                           np.concatenate([images.labels, synthetic.labels]))
-    return images
-
-
-def _curve_arms(spec: Spec, splits: Splits, out_dir: Path, client: Client, progress: bool) -> tuple[dict, list[dict]]:
-    """Train arrays of each learning-curve size other than the main one (expanded under out/learning_curve)."""
-    data: dict[tuple[int, str], ArrayData] = {}
+def _curve_inputs(spec: Spec, prepared: Prepared, client: Client,
+                  progress: bool) -> tuple[dict[tuple[int, str], ArmInputs], list[SkippedSize]]:
+    """Inputs of the learning-curve arms at each curve size other than the main one (expanded under
+    out/learning_curve), and the sizes the data set is too small for."""
+    inputs: dict[tuple[int, str], ArmInputs] = {}
     skipped = []
-    curve_arms = [arm for arm in spec.train.arms if arm in ("baseline", "augmented")]
+    main = prepared.context
+    curve_arms = [name for name in spec.train.arms if arm(name).in_learning_curve]
     for size in spec.train.learning_curve:
         if size == spec.dataset.train_amount:
             continue
         sized = spec.with_train_size(size).model_copy(update={"generate": []})  # curves compare real data only
         try:
-            sized_splits = splits.resized(sized)
+            sized_splits = prepared.splits.resized(sized)
         except DataError as err:
-            skipped.append({"train_size": size, "reason": str(err)})
+            skipped.append(SkippedSize(train_size=size, reason=str(err)))
             continue
-        where = out_dir / "learning_curve" / f"n{size}"
+        where = main.out_dir / "learning_curve" / f"n{size}"
         expand(sized, where, client=client, splits=sized_splits, progress=progress)
-        for arm in curve_arms:
-            data[(size, arm)] = arm_data(where, arm, spec.dataset.is_text)
-    return data, skipped
+        context = ArmContext(sized, where, main.val, main.test, main.device)
+        inputs.update({(size, name): arm(name).inputs(context) for name in curve_arms})
+    return inputs, skipped
 
 
-def _curve_points(scores: dict, main_size: int | None, config, skipped: list[dict]) -> list[dict]:
-    points = []
-    for (arm, size), values in sorted(scores.items(), key=lambda item: (item[0][1] or 0, item[0][0])):
-        if arm in config.arms and (size in config.learning_curve or size == main_size):
-            mean, ci = mean_ci(values)
-            points.append({"train_size": size, "arm": arm, "mean": mean, "ci95": ci, "runs": values})
-    return points + [{"train_size": s["train_size"], "skipped": s["reason"]} for s in skipped]
+def _jobs(spec: Spec, inputs: dict[str, ArmInputs], curve: dict[tuple[int, str], ArmInputs]) -> list[Job]:
+    """One job per arm and seed at the main size, and per curve arm, size and curve seed."""
+    main_size = spec.dataset.train_amount
+    jobs = [Job(name, main_size, k, seed, arm_inputs) for name, arm_inputs in inputs.items()
+            for k, seed in enumerate(run_seeds(spec, spec.train.seeds))]
+    curve_seeds = run_seeds(spec, spec.train.learning_curve_seeds or spec.train.seeds)
+    return jobs + [Job(name, size, k, seed, arm_inputs) for (size, name), arm_inputs in curve.items()
+                   for k, seed in enumerate(curve_seeds)]
+
+
+def _classical(spec: Spec, context: ArmContext, objective: Objective) -> Classical | None:
+    """The classical model on every arm with rows of its own for text (cheap), on the baseline only for images (a
+    forest per arm and seed would cost more than the deep arms)."""
+    if not spec.train.classical_baseline:
+        return None
+    names = [name for name in spec.train.arms if arm(name).classical] if spec.dataset.is_text else ["baseline"]
+    seeds = run_seeds(spec, spec.train.seeds)
+    runs = {name: [classical_score(context.rows(name), context.test, objective, seed) for seed in seeds]
+            for name in names}
+    return Classical(classical_name(context.rows("baseline")), runs)
+
+
+def _report(spec: Spec, prepared: Prepared, objective: Objective, scores: Scores, inputs: dict[str, ArmInputs],
+            skipped: list[SkippedSize], device: str, start: float) -> Report:
+    """The typed report, with the classical model and the generators' section (``start``: when the run began)."""
+    context, expansion = prepared.context, prepared.expansion
+    synthetic = {name: inputs[generator_arm("synthetic", name)].train for name in (c.label for c in configs_of(spec))
+                 if generator_arm("synthetic", name) in inputs}
+    classical = _classical(spec, context, objective)
+    generators = generator_report(spec, context.out_dir, context.rows("baseline"), scores, synthetic)
+    return build_report(
+        spec, objective, scores, device=device, test_size=len(context.test), validation_size=len(context.val),
+        expansion=Expansion(inputs=expansion.inputs, written=expansion.written, quarantined=expansion.quarantined,
+                            rows=expansion.rows, synthetic=expansion.synthetic,
+                            synthetic_kept=expansion.synthetic_kept),
+        quarantined=prepared.quarantined, duplicates_dropped=prepared.splits.duplicates,
+        classical=classical, generators=generators, skipped=skipped, wall_seconds=time.perf_counter() - start)

@@ -198,22 +198,21 @@ def test_comparison_reports_every_synthetic_arm(spec_dict, tmp_path, dask_client
         train={"arms": ["baseline", "augmented", "synthetic", "augmented+synthetic", "pretrained"],
                "pretrain": "autoencoder", "pretrain_steps": 20, "pretrain_synthetic": True}))
     report = compare(spec, tmp_path / "cmp", client=dask_client, progress=False)
-    assert set(report["arms"]) == {"baseline", "augmented", "synthetic", "augmented+synthetic", "pretrained"}
-    assert set(report["gain"]) == set(report["arms"]) - {"baseline"}
-    assert set(report["generators"]) == set(FEW_EPOCHS)
-    for g in report["generators"].values():
-        assert g["generated"] == 40 and g["kept"] + g["confidence_rejected"] + g["memorization"]["rejected"] == 40
-        assert g["memorization"]["min_nn_ratio"] >= 0 and g["train_seconds"] > 0
-        assert len(g["tstr"]["runs"]) == 2 and 0 <= g["tstr"]["mean"] <= 1
-        combined = g["augmented_plus"]  # this generator's samples added to the augmented arm, paired by seed
-        assert combined["gain"]["mean"] == pytest.approx(combined["mean"] - report["arms"]["baseline"]["mean"])
-        assert combined["over_augmented"]["mean"] == pytest.approx(
-            combined["mean"] - report["arms"]["augmented"]["mean"])
-    assert report["expansion"]["synthetic"] == 120
+    assert set(report.arms) == {"baseline", "augmented", "synthetic", "augmented+synthetic", "pretrained"}
+    assert set(report.gain) == set(report.arms) - {"baseline"}
+    assert set(report.generators) == set(FEW_EPOCHS)
+    for g in report.generators.values():
+        assert g.generated == 40 and g.kept + g.confidence_rejected + g.memorization.rejected == 40
+        assert g.memorization.min_nn_ratio >= 0 and g.train_seconds > 0
+        assert g.tstr.n == 2 and 0 <= g.tstr.mean <= 1
+        combined = g.augmented_plus  # this generator's samples added to the augmented arm, paired by seed
+        assert combined.gain.mean == pytest.approx(combined.mean - report.arms["baseline"].mean)
+        assert combined.over_augmented.mean == pytest.approx(combined.mean - report.arms["augmented"].mean)
+    assert report.expansion.synthetic == 120
     augmented = len(arm_data(tmp_path / "cmp", "augmented"))
-    for name, g in report["generators"].items():  # rows a generator's arms train on: its kept samples (+ real ones)
-        assert len(arm_data(tmp_path / "cmp", "synthetic", generator=name)) == g["kept"]
-        assert len(arm_data(tmp_path / "cmp", "augmented+synthetic", generator=name)) == augmented + g["kept"]
+    for name, g in report.generators.items():  # rows a generator's arms train on: its kept samples (+ real ones)
+        assert len(arm_data(tmp_path / "cmp", "synthetic", generator=name)) == g.kept
+        assert len(arm_data(tmp_path / "cmp", "augmented+synthetic", generator=name)) == augmented + g.kept
     assert (tmp_path / "cmp" / "generated.png").stat().st_size > 1000
     assert "## Generators" in (tmp_path / "cmp" / "report.md").read_text()
 

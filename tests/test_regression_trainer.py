@@ -28,18 +28,18 @@ def regression(tmp_path_factory, dask_client):
 
 def test_the_report_ranks_by_mae_lower_is_better(regression):
     _, out, report, _ = regression
-    assert (report["task"], report["metric"], report["higher_is_better"]) == ("regression", "mae", False)
-    assert report["train_size"] == 20 and report["train_size_unit"] == "frames"
-    assert set(report["arms"]) == {"baseline", "augmented", "naive"}
-    for arm, stats in report["arms"].items():
-        assert len(stats["runs"]) == SEEDS and all(0 <= v < 2 for v in stats["runs"])
-        rmse = report["metrics"][arm]["rmse"]["runs"]
-        assert all(r >= m for r, m in zip(rmse, stats["runs"], strict=True))  # RMSE >= MAE, run by run
-        change = [a - b for a, b in zip(stats["runs"], report["arms"]["baseline"]["runs"], strict=True)]
+    assert (report.task, report.metric, report.higher_is_better) == ("regression", "mae", False)
+    assert report.train_size == 20 and report.train_size_unit == "frames"
+    assert set(report.arms) == {"baseline", "augmented", "naive"}
+    for arm, stats in report.arms.items():
+        assert stats.n == SEEDS and all(0 <= v < 2 for v in stats.runs)
+        rmse = report.metrics[arm]["rmse"].runs
+        assert all(r >= m for r, m in zip(rmse, stats.runs, strict=True))  # RMSE >= MAE, run by run
+        change = [a - b for a, b in zip(stats.runs, report.arms["baseline"].runs, strict=True)]
         if arm != "baseline":
-            assert report["gain"][arm]["mean"] == pytest.approx(np.mean(change))
-    assert report["classical_baseline"]["model"] == "random_forest" and report["classical_baseline"]["mean"] > 0
-    assert {(p["train_size"], p["arm"]) for p in report["learning_curve"] if "mean" in p} >= {(10, "baseline")}
+            assert report.gain[arm].mean == pytest.approx(np.mean(change))
+    assert report.classical_baseline.model == "random_forest" and report.classical_baseline.mean > 0
+    assert {(p.train_size, p.arm) for p in report.learning_curve} >= {(10, "baseline")}
     assert json.loads((out / "report.json").read_text())["metric"] == "mae"
     assert "MAE" in (out / "report.md").read_text().upper()
 

@@ -182,9 +182,9 @@ def test_the_transfer_arm_trains_a_head_on_frozen_sentence_embeddings(tmp_path, 
                                 dataset={"source": f"csv:{table}", "train_per_class": 4, "val_per_class": 2},
                                 train={"arms": ["baseline", "transfer"]}))
     report = compare(spec, client=dask_client, progress=False)
-    assert set(report["arms"]) == {"baseline", "transfer"} and "transfer" in report["gain"]
-    assert all(0 <= v <= 1 for v in report["arms"]["transfer"]["runs"])
-    assert "transfer" not in report["classical_arms"]
+    assert set(report.arms) == {"baseline", "transfer"} and "transfer" in report.gain
+    assert all(0 <= v <= 1 for v in report.arms["transfer"].runs)
+    assert "transfer" not in report.classical_arms
 
 
 def test_the_transfer_arm_is_for_text_only(tmp_path):

@@ -13,6 +13,7 @@ from PIL import Image
 from augsynth import DataError, compare
 from augsynth.data.arrays import ArrayData
 from augsynth.data.decode import check_no_overlap
+from augsynth.report.model import SCHEMA_VERSION, Gain, Report, Summary
 from augsynth.report.stats import mean_ci, paired_gain, summary
 from augsynth.spec.load import parse_spec
 from augsynth.train.loop import _batch_indices
@@ -37,83 +38,92 @@ def comparison(tmp_path_factory, dask_client):
     return spec, out, report
 
 
-def _finite_ci(stats_: dict) -> None:
-    lo, hi = stats_["ci95"]
+def _finite_ci(stats_: Summary | Gain) -> None:
+    lo, hi = stats_.ci95
     assert math.isfinite(lo) and math.isfinite(hi)
-    assert lo <= stats_["mean"] + 1e-12 and stats_["mean"] <= hi + 1e-12
+    assert lo <= stats_.mean + 1e-12 and stats_.mean <= hi + 1e-12
 
 
 def test_report_has_the_designed_keys(comparison):
     _, _, report = comparison
-    assert report["task"] == "classification"
-    assert report["metric"] == "accuracy"
-    assert report["higher_is_better"] is True
-    assert report["test_size"] == pytest.approx(0.3 * 1797, abs=1)
-    assert report["validation_size"] == 2 * 10
-    assert report["seeds"] == SEEDS
-    assert report["train_size"] == MAIN_SIZE and report["train_size_unit"] == "samples per class"
-    assert set(report["arms"]) == {"baseline", "augmented"}
+    assert (report.schema_version, report.task, report.metric) == (SCHEMA_VERSION, "classification", "accuracy")
+    assert report.higher_is_better is True
+    assert report.test_size == pytest.approx(0.3 * 1797, abs=1)
+    assert report.validation_size == 2 * 10
+    assert report.seeds == report.learning_curve_seeds == SEEDS
+    assert report.train_size == MAIN_SIZE and report.train_size_unit == "samples per class"
+    assert set(report.arms) == {"baseline", "augmented"}
     for arm in ("baseline", "augmented"):
-        summary_ = report["arms"][arm]
-        assert len(summary_["runs"]) == SEEDS
-        assert all(0.0 <= r <= 1.0 for r in summary_["runs"])
-        assert summary_["mean"] == pytest.approx(np.mean(summary_["runs"]))
+        summary_ = report.arms[arm]
+        assert summary_.n == SEEDS
+        assert all(0.0 <= r <= 1.0 for r in summary_.runs)
+        assert summary_.mean == pytest.approx(np.mean(summary_.runs))
         _finite_ci(summary_)
     # with 30 steps the model must already beat chance (10%) on 10 balanced classes
-    assert report["arms"]["baseline"]["mean"] > 0.15
+    assert report.arms["baseline"].mean > 0.15
 
 
 def test_gain_is_the_mean_of_paired_differences(comparison):
     _, _, report = comparison
-    base, aug = report["arms"]["baseline"]["runs"], report["arms"]["augmented"]["runs"]
+    base, aug = report.arms["baseline"].runs, report.arms["augmented"].runs
     differences = [a - b for a, b in zip(aug, base, strict=True)]
-    gain = report["gain"]["augmented"]
-    assert gain["mean"] == pytest.approx(np.mean(differences))
-    assert gain["ci95"] == pytest.approx(list(mean_ci(differences)[1]), nan_ok=True)
-    assert set(report["gain"]) == {"augmented"}
+    gain = report.gain["augmented"]
+    assert gain.mean == pytest.approx(np.mean(differences))
+    assert gain.ci95 == pytest.approx(tuple(mean_ci(differences)[1]))
+    assert gain.n == SEEDS
+    assert set(report.gain) == {"augmented"}
 
 
 def test_classical_baseline(comparison):
     _, _, report = comparison
-    forest = report["classical_baseline"]
-    assert forest["model"] == "random_forest"
-    assert 0.0 <= forest["mean"] <= 1.0
-    assert len(forest["runs"]) == SEEDS
-    assert forest["mean"] > 0.15
+    forest = report.classical_baseline
+    assert forest.model == "random_forest"
+    assert 0.0 <= forest.mean <= 1.0
+    assert forest.n == SEEDS
+    assert forest.mean > 0.15
 
 
 def test_learning_curve_points(comparison):
     _, out, report = comparison
-    points = [p for p in report["learning_curve"] if "mean" in p]
-    assert {(p["train_size"], p["arm"]) for p in points} == {
-        (2, "baseline"), (2, "augmented"), (MAIN_SIZE, "baseline"), (MAIN_SIZE, "augmented")}
+    points = report.learning_curve
+    assert [(p.train_size, p.arm) for p in points] == [
+        (2, "augmented"), (2, "baseline"), (MAIN_SIZE, "augmented"), (MAIN_SIZE, "baseline")]
     for point in points:
-        assert len(point["runs"]) == SEEDS
-        assert 0.0 <= point["mean"] <= 1.0
-    main_baseline = next(p for p in points if p["train_size"] == MAIN_SIZE and p["arm"] == "baseline")
-    assert main_baseline["runs"] == report["arms"]["baseline"]["runs"]
-    skipped = [p for p in report["learning_curve"] if "skipped" in p]
-    assert [p["train_size"] for p in skipped] == [500]
+        assert point.n == SEEDS
+        assert 0.0 <= point.mean <= 1.0
+    main_baseline = next(p for p in points if p.train_size == MAIN_SIZE and p.arm == "baseline")
+    assert main_baseline.runs == report.arms["baseline"].runs
+    assert [p.train_size for p in report.learning_curve_skipped] == [500]
+    assert "needs more" in report.learning_curve_skipped[0].reason
     assert (out / "learning_curve" / "n2" / "manifest.parquet").exists()
 
 
 def test_expansion_and_quarantine_accounting(comparison):
     _, _, report = comparison
-    exp = report["expansion"]
-    assert exp["inputs"] == exp["written"] + exp["quarantined"] == MAIN_SIZE * 10
-    assert exp["rows"] == exp["written"] * 2
-    assert report["quarantined"] == {"source": [], "train": [], "validation": [], "test": []}
-    assert report["duplicates_dropped"] == 0
+    exp = report.expansion
+    assert exp.inputs == exp.written + exp.quarantined == MAIN_SIZE * 10
+    assert exp.rows == exp.written * 2
+    assert report.quarantined.model_dump() == {"source": [], "train": [], "validation": [], "test": []}
+    assert report.duplicates_dropped == 0
 
 
 def test_report_files(comparison):
     _, out, report = comparison
     for name in ("report.json", "report.md", "arms.png", "learning_curve.png"):
         assert (out / name).is_file(), name
-    assert json.loads((out / "report.json").read_text()) == json.loads(json.dumps(report))
+    saved = json.loads((out / "report.json").read_text())
+    assert Report.model_validate(saved) == report
+    # the keys DESIGN.md promises
+    assert {"task", "metric", "higher_is_better", "test_size", "arms", "gain", "classical_baseline",
+            "learning_curve"} <= set(saved)
+    assert set(saved["arms"]["augmented"]) == {"mean", "ci95", "runs"} and {"mean", "ci95"} <= set(saved["gain"][
+        "augmented"])
+    assert {"model", "mean"} <= set(saved["classical_baseline"])
+    assert all({"train_size", "arm", "mean", "ci95"} <= set(point) for point in saved["learning_curve"])
     markdown = (out / "report.md").read_text()
     assert "| baseline |" in markdown and "| augmented |" in markdown
     assert "random forest" in markdown
+    assert "(n=2: interval unreliable)" in markdown  # two seeds: the interval is shown, and marked
     with Image.open(out / "arms.png") as image:
         assert image.format == "PNG"
 
@@ -144,10 +154,13 @@ def test_mean_ci_edge_cases():
 
 
 def test_summary_and_paired_gain():
-    assert summary([1, 0]) == {"mean": 0.5, "ci95": pytest.approx(mean_ci([1, 0])[1]), "runs": [1.0, 0.0]}
+    two = summary([1, 0])
+    assert (two.mean, two.runs, two.n) == (0.5, [1.0, 0.0], 2) and two.ci95 == pytest.approx(mean_ci([1, 0])[1])
+    assert summary([0.7]).ci95 is None  # one run: no interval, rather than NaN bounds
     gain = paired_gain([0.8, 0.9, 0.7], [0.7, 0.7, 0.7])
-    assert gain["mean"] == pytest.approx(0.1)
-    assert gain["ci95"] == pytest.approx(mean_ci([0.1, 0.2, 0.0])[1])
+    assert gain.mean == pytest.approx(0.1) and gain.n == 3
+    assert gain.ci95 == pytest.approx(mean_ci([0.1, 0.2, 0.0])[1])
+    assert paired_gain([0.8], [0.7]).ci95 is None
     with pytest.raises(ValueError):
         paired_gain([0.1, 0.2], [0.1])
 

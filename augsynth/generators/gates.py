@@ -112,11 +112,10 @@ def diversity(synthetic: np.ndarray, synthetic_labels: np.ndarray, real: np.ndar
     """Mean pairwise distance within each class, synthetic over real (1 = as varied as the real samples)."""
     ratios = {}
     for label in np.unique(real_labels):
-        fake = pixels(synthetic[synthetic_labels == label])
-        true = pixels(real[real_labels == label])
-        if len(fake) < 2 or len(true) < 2:
+        fake, true = synthetic[synthetic_labels == label], real[real_labels == label]
+        if len(fake) < 2 or len(true) < 2:  # the gates may keep no sample of a class
             continue
-        ratios[int(label)] = _mean_pairwise(fake) / _mean_pairwise(true)
+        ratios[int(label)] = _mean_pairwise(pixels(fake)) / _mean_pairwise(pixels(true))
     values = list(ratios.values())
     return {"ratio": float(np.mean(values)) if values else None, "per_class": ratios}
 

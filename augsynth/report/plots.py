@@ -14,46 +14,50 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from augsynth.data.shards import read_shards
-from augsynth.report.format import metric_scale
+from augsynth.report.format import intervals_note, metric_scale
+from augsynth.report.model import Report
 
 
-def plot_arms(report: dict, path: Path) -> None:
-    arms = report["arms"]
+def plot_arms(report: Report, path: Path) -> None:
+    """Bars of each arm's mean with its interval (none from one seed), and the classical model as a line."""
     scale, suffix = metric_scale(report)
     fig = Figure(figsize=(5, 3.5))
     ax = fig.subplots()
-    names = list(arms)
-    means = [scale * arms[a]["mean"] for a in names]
-    errors = [[scale * (arms[a]["mean"] - arms[a]["ci95"][0]) for a in names],
-              [scale * (arms[a]["ci95"][1] - arms[a]["mean"]) for a in names]]
+    names = list(report.arms)
+    stats = [report.arms[name] for name in names]
+    means = [scale * s.mean for s in stats]
+    errors = [[scale * (s.mean - s.ci95[0]) if s.ci95 else 0.0 for s in stats],
+              [scale * (s.ci95[1] - s.mean) if s.ci95 else 0.0 for s in stats]]
     ax.bar(names, means, yerr=errors, capsize=6, color=["#888888"] + ["#3a7bd5"] * (len(names) - 1))
-    forest = report.get("classical_baseline")
+    forest = report.classical_baseline
     if forest:
-        ax.axhline(scale * forest["mean"], color="#c0392b", linestyle="--", label=forest["model"].replace("_", " "))
+        ax.axhline(scale * forest.mean, color="#c0392b", linestyle="--", label=forest.model.replace("_", " "))
         ax.legend(loc="lower right")
-    if report["higher_is_better"]:
-        low = min(means + ([scale * forest["mean"]] if forest else [])) - 10
+    if report.higher_is_better:
+        low = min(means + ([scale * forest.mean] if forest else [])) - 10
         ax.set_ylim(max(0, low), 100)
-    ax.set_ylabel(f"test {report['metric']}{suffix}")
-    ax.set_title(f"{report['name']}: mean and 95% CI over {report['seeds']} seeds")
+    ax.set_ylabel(f"test {report.metric}{suffix}")
+    ax.set_title(f"{report.name}: mean, {intervals_note(report.seeds)}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 
-def plot_learning_curve(report: dict, path: Path) -> None:
+def plot_learning_curve(report: Report, path: Path) -> None:
+    """Each arm's mean (and interval) against the train size, for the points with a size."""
     scale, suffix = metric_scale(report)
     fig = Figure(figsize=(5.5, 3.5))
     ax = fig.subplots()
-    points = [p for p in report["learning_curve"] if "mean" in p]
-    for arm in dict.fromkeys(p["arm"] for p in points):
-        mine = sorted((p for p in points if p["arm"] == arm), key=lambda p: p["train_size"])
-        sizes = [p["train_size"] for p in mine]
-        ax.plot(sizes, [scale * p["mean"] for p in mine], marker="o", label=arm)
-        ax.fill_between(sizes, [scale * p["ci95"][0] for p in mine], [scale * p["ci95"][1] for p in mine], alpha=0.2)
+    points = report.sized_curve()
+    for arm in dict.fromkeys(p.arm for p in points):
+        mine = sorted((p for p in points if p.arm == arm), key=lambda p: p.train_size)
+        sizes = [p.train_size for p in mine]
+        ax.plot(sizes, [scale * p.mean for p in mine], marker="o", label=arm)
+        if all(p.ci95 for p in mine):
+            ax.fill_between(sizes, [scale * p.ci95[0] for p in mine], [scale * p.ci95[1] for p in mine], alpha=0.2)
     ax.set_xscale("log", base=2)
-    ax.set_xlabel(f"train {report['train_size_unit']}")
-    ax.set_ylabel(f"test {report['metric']}{suffix}")
-    ax.set_title("learning curve (mean, 95% CI)")
+    ax.set_xlabel(f"train {report.train_size_unit}")
+    ax.set_ylabel(f"test {report.metric}{suffix}")
+    ax.set_title(f"learning curve: mean, {intervals_note(report.learning_curve_seeds)}", fontsize=9)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)

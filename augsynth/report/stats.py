@@ -7,6 +7,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from augsynth.report.model import Gain, Interval, Summary
+
 
 def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, list[float]]:
     """Mean and the two-sided t confidence interval of the mean (NaN bounds for fewer than two values)."""
@@ -18,13 +20,19 @@ def mean_ci(values: list[float], level: float = 0.95) -> tuple[float, list[float
     return mean, [mean - half, mean + half]
 
 
-def summary(values: list[float]) -> dict:
-    """``{"mean", "ci95", "runs"}`` for one arm."""
-    mean, ci = mean_ci(values)
-    return {"mean": mean, "ci95": ci, "runs": [float(v) for v in values]}
+def _interval(values: list[float]) -> tuple[float, Interval | None]:
+    mean, (low, high) = mean_ci(values)
+    return mean, (None if len(values) < 2 else (low, high))
 
 
-def paired_gain(arm: list[float], baseline: list[float]) -> dict:
+def summary(values: list[float]) -> Summary:
+    """Mean, interval and runs of one arm."""
+    mean, ci = _interval(values)
+    return Summary(mean=mean, ci95=ci, runs=[float(v) for v in values])
+
+
+def paired_gain(arm: list[float], baseline: list[float]) -> Gain:
     """Per-seed differences arm - baseline: their mean and t-interval."""
-    mean, ci = mean_ci([a - b for a, b in zip(arm, baseline, strict=True)])
-    return {"mean": mean, "ci95": ci}
+    differences = [a - b for a, b in zip(arm, baseline, strict=True)]
+    mean, ci = _interval(differences)
+    return Gain(mean=mean, ci95=ci, n=len(differences))

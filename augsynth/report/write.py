@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from augsynth.core.atomic import write_text_atomically
 from augsynth.report.markdown import markdown
+from augsynth.report.model import Report
 from augsynth.report.plots import plot_arms, plot_learning_curve
 
 
-def write_report(report: dict, out_dir: Path) -> None:
+def write_report(report: Report, out_dir: Path) -> None:
     """Write the JSON report, the PNG plots and a Markdown summary that embeds them."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(out_dir / "report.json", json.dumps(report, indent=2, allow_nan=True))
+    write_text_atomically(out_dir / "report.json", report.to_json())
     plot_arms(report, out_dir / "arms.png")
-    if any("mean" in p for p in report["learning_curve"]):
+    if report.sized_curve():
         plot_learning_curve(report, out_dir / "learning_curve.png")
     (out_dir / "report.md").write_text(markdown(report))

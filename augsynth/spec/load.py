@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ from augsynth.core.errors import SpecError, format_path, suggestion
 from augsynth.data import check_source, payload_format
 from augsynth.image.labels import rule_for
 from augsynth.image.ops import check_shape_preserved, validate_op
-from augsynth.spec.schema import SYNTHETIC_ARMS, Spec
+from augsynth.spec.schema import Spec
+from augsynth.train.arms import ARMS, arm
 
 
 def load_spec(source: str | Path | dict, origin: str | None = None) -> Spec:
@@ -41,6 +41,8 @@ def parse_spec(raw: Any) -> Spec:
         spec = Spec.model_validate(raw)
     except pydantic.ValidationError as err:
         raise _spec_error(err, Spec) from None
+    for i, name in enumerate(spec.train.arms):
+        ARMS.spec_get(name, f"train.arms[{i}]", "list registered arms only")
     spec.augment.image = [validate_op(op, f"augment.image[{i}]") for i, op in enumerate(spec.augment.image)]
     if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
         spec.train.model = "tfidf-mlp"
@@ -64,35 +66,23 @@ def _check_semantics(spec: Spec) -> None:
     else:
         for i, op in enumerate(spec.augment.image):
             rule_for(op, spec.target, f"augment.image[{i}]")
+    for name in spec.train.arms:
+        arm(name).check(spec)
     check_source(spec.dataset)
     fmt = payload_format(spec.dataset)
     if not spec.dataset.is_text and fmt.size_hw is not None:
         check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
     check_model_and_device(spec.train, spec.dataset.is_text)
     check_loss(spec.train.loss, spec.dataset.task)
-    section = "text" if spec.dataset.is_text else "image"
-    for arm in ("augmented", "naive", "augmented+synthetic"):
-        ops = spec.augment.text if spec.dataset.is_text else spec.augment.image
-        if arm in spec.train.arms and (spec.augment.copies == 0 or not ops):
-            raise SpecError("augment", f"the '{arm}' arm needs augment.copies >= 1 and at least one {section} op",
-                            fix=f"add ops under augment.{section}, or drop '{arm}' from train.arms")
 
 
 def _check_generators(spec: Spec) -> list[dict[str, Any]]:
-    """Generators: registered kinds with valid settings and unique names, on class-labelled images only; the arms
-    that use them."""
+    """Generators: registered kinds with valid settings and unique names, on class-labelled images only; pretraining
+    settings."""
     train = spec.train
-    for arm in SYNTHETIC_ARMS:
-        if arm in train.arms and not spec.generate:
-            raise SpecError("train.arms", f"the '{arm}' arm trains on generated samples, but 'generate' is empty",
-                            fix="add a generator, e.g. generate: [{kind: cvae, per_class: 50}], or drop the arm")
-    if ("pretrained" in train.arms) != (train.pretrain is not None):
-        raise SpecError("train.pretrain" if train.pretrain else "train.arms",
-                        "the 'pretrained' arm and train.pretrain go together",
+    if train.pretrain and "pretrained" not in train.arms:  # the arm checks the other direction
+        raise SpecError("train.pretrain", "the 'pretrained' arm and train.pretrain go together",
                         fix="set train.pretrain: autoencoder and list 'pretrained' in train.arms (or neither)")
-    if train.pretrain and train.model not in ("small-cnn", "small-cnn-gap"):
-        raise SpecError("train.pretrain", f"autoencoder pretraining needs a small-cnn encoder, not {train.model}",
-                        fix="use model small-cnn or small-cnn-gap, or remove train.pretrain")
     if train.pretrain_synthetic and not spec.generate:
         raise SpecError("train.pretrain_synthetic", "there are no generated samples to pretrain on",
                         fix="add a generator under 'generate', or set pretrain_synthetic: false")
@@ -128,21 +118,14 @@ def _check_text(spec: Spec) -> None:
     if spec.augment.image:
         raise SpecError("augment.image", "image ops do not apply to a text-classification data set",
                         fix="move the ops to augment.text (nlpaug ops), or change dataset.task")
-    if "transfer" in spec.train.arms:
-        from augsynth.train.transfer import INSTALL, PACKAGES  # only for the text transfer arm
-
-        missing = [name for name in PACKAGES if importlib.util.find_spec(name) is None]
-        if missing:
-            raise SpecError("train.arms", f"the 'transfer' arm embeds texts with the packaged all-MiniLM-L6-v2 "
-                            f"model; missing: {', '.join(missing)}", fix=f"{INSTALL}, or drop 'transfer'")
     if spec.target.spec is not None and spec.target.spec.kind not in ("topic", "sentiment"):
         raise SpecError(f"labels.{spec.target.name}.kind", f"a text label is a topic or a sentiment, not "
                         f"{spec.target.spec.kind}", fix="use kind: topic or kind: sentiment")
 
 
 def _check_task(spec: Spec) -> None:
-    """Fields that belong to the other task, a regression target that is not declared, a loss for the wrong task."""
-    data, train = spec.dataset, spec.train
+    """Fields that belong to the other task, and a regression target that is not declared."""
+    data = spec.dataset
     if spec.augment.text and not data.is_text:
         raise SpecError("augment.text", "text ops need a text data set", fix="set dataset.task: text-classification")
     if data.is_text:
@@ -156,17 +139,11 @@ def _check_task(spec: Spec) -> None:
     if data.frames is not None and data.source_kind != "road":
         raise SpecError("dataset.frames", f"only a rendered data set (road:procedural) has a frame count; "
                         f"'{data.source}' has the samples it has", fix="remove dataset.frames")
-    if "transfer" in train.arms and not data.is_text:
-        raise SpecError("train.arms", "the 'transfer' arm (frozen sentence embeddings) is for text data sets",
-                        fix="remove 'transfer', or use a text-classification data set")
     if data.task != "regression":
         for path, value in misplaced:
             if value is not None:
                 raise SpecError(path, "only used when dataset.task is regression",
                                 fix="set dataset.task: regression, or remove the key")
-        if "naive" in train.arms:
-            raise SpecError("train.arms", "the 'naive' arm (augmented images with unadjusted labels) only exists "
-                            "for regression targets; class labels are never adjusted", fix="remove 'naive'")
         return
     if data.train_per_class is not None:
         raise SpecError("dataset.train_per_class", "regression has no classes",

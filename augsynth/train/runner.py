@@ -9,47 +9,50 @@ from distributed import Client, as_completed
 from tqdm.auto import tqdm
 
 from augsynth.data.arrays import ArrayData
+from augsynth.train.arms import ArmInputs
 from augsynth.train.loop import RunResult, train_once
 from augsynth.train.objectives import Objective
 
 
 @dataclass(frozen=True)
 class Job:
-    """One training run: which arm at which train size, from which seed."""
+    """One training run: which arm at which train size (None: all the train split), from which seed, on what."""
 
     arm: str
-    train_size: int
+    train_size: int | None
     seed_index: int
     seed: int
-    train: ArrayData
-    val: ArrayData
-    test: ArrayData
-    model: str | None = None  # another model than train.model (the transfer arm's head)
-    pretrain: ArrayData | None = None  # images to pretrain the encoder on as an autoencoder (the pretrained arm)
+    inputs: ArmInputs
 
 
 def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device, client: Client | None,
              progress: bool = True) -> list[RunResult]:
     """Results in the order of ``jobs``."""
     results: list[RunResult | None] = [None] * len(jobs)
-    configs = [config.model_copy(update={"model": job.model}) if job.model else config for job in jobs]
+    configs = [config.model_copy(update={"model": job.inputs.model}) if job.inputs.model else config for job in jobs]
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
         if device.type == "cpu" and client is not None:
             # each data set crosses the wire once, however many jobs use it
-            distinct = {id(data): data for job in jobs for data in (job.train, job.val, job.test, job.pretrain)
-                        if data is not None}
+            distinct = {id(data): data for job in jobs for data in _arrays(job.inputs) if data is not None}
             refs = dict(zip(distinct, client.scatter(list(distinct.values()), hash=False), strict=True))
             refs[id(None)] = None
-            futures = {client.submit(train_once, refs[id(job.train)], refs[id(job.val)], refs[id(job.test)],
-                                     objective, job_config, job.seed, device, refs[id(job.pretrain)],
-                                     pure=False): i
-                       for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True))}
+            futures = {}
+            for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
+                train, val, test, pretrain = (refs[id(data)] for data in _arrays(job.inputs))
+                futures[client.submit(train_once, train, val, test, objective, job_config, job.seed, device, pretrain,
+                                      pure=False)] = i
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update()
         else:
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
-                results[i] = train_once(job.train, job.val, job.test, objective, job_config, job.seed, device,
-                                        job.pretrain)
+                inputs = job.inputs
+                results[i] = train_once(inputs.train, inputs.val, inputs.test, objective, job_config, job.seed, device,
+                                        inputs.pretrain)
                 bar.update()
     return results  # type: ignore[return-value]
+
+
+def _arrays(inputs: ArmInputs) -> tuple[ArrayData, ArrayData, ArrayData, ArrayData | None]:
+    """The arrays a run reads, in ``train_once``'s order."""
+    return inputs.train, inputs.val, inputs.test, inputs.pretrain

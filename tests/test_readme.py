@@ -40,14 +40,6 @@ def shell_commands(text: str) -> list[str]:
     return commands
 
 
-def test_fence_parser_on_a_sample():
-    sample = ("# T\n\n```bash\n# install\npip install -e . && augsynth run pipelines/digits.yaml\n```\n\ntext\n\n"
-              "```console\n$ pip install -e \".[dev]\" && pytest\n..... passed\n```\n\n```python\nx = 1\n```\n")
-    assert shell_commands(sample) == ["pip install -e . && augsynth run pipelines/digits.yaml",
-                                      'pip install -e ".[dev]" && pytest']
-    assert [lang for lang, _ in fenced_blocks(sample)] == ["bash", "console", "python"]
-
-
 def test_readme_quick_start_commands():
     commands = shell_commands(README.read_text())
     assert commands[:2] == ["pip install -e . && augsynth run pipelines/digits.yaml",
@@ -62,12 +54,9 @@ def test_readme_pipeline_specs_exist_and_are_valid(name):
     load_spec(REPO_ROOT / "pipelines" / name)
 
 
-def test_ci_script_installs_dev_extras_and_runs_pytest():
-    text = CI_SCRIPT.read_text()
-    lines = [line.split("#", 1)[0] for line in text.splitlines()]
-    code = "\n".join(lines)
-    assert re.search(r"\bpip(3)?\b[^\n]*\binstall\b[^\n]*['\"]?\.\[dev\]['\"]?", code), "installs .[dev]"
-    assert re.search(r"\bpytest\b", code), "runs pytest"
+def test_ci_runs_the_readme_test_command_as_written():
+    lines = [line.split("#", 1)[0].strip() for line in CI_SCRIPT.read_text().splitlines()]
+    assert shell_commands(README.read_text())[1] in lines
 
 
 def test_readme_python_blocks_run(tmp_path, monkeypatch):

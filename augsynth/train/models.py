@@ -67,6 +67,7 @@ def embedding_head(in_features: int, n_outputs: int) -> nn.Module:
 
 
 TEXT_MODELS = ("tfidf-mlp",)
+INTERNAL_MODELS = ("embedding-head",)  # trained by an arm on its own inputs, never chosen by a spec
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -79,8 +80,12 @@ def resolve_device(choice: str) -> torch.device:
 def check_model_and_device(train, text: bool = False) -> None:
     """Validate ``train.model`` (and that it reads the data set's kind of input) and ``train.device`` at load."""
     MODELS.spec_get(train.model, "train.model", "pick a bundled model")
+    wanted = ", ".join(TEXT_MODELS) if text else ", ".join(n for n in MODELS.names()
+                                                           if n not in TEXT_MODELS + INTERNAL_MODELS)
+    if train.model in INTERNAL_MODELS:
+        raise SpecError("train.model", f"'{train.model}' is the head the 'transfer' arm trains on sentence "
+                        "embeddings; a spec does not choose it", fix=f"use one of: {wanted}")
     if text != (train.model in TEXT_MODELS):
-        wanted = ", ".join(TEXT_MODELS) if text else ", ".join(n for n in MODELS.names() if n not in TEXT_MODELS)
         raise SpecError("train.model", f"'{train.model}' does not read {'text' if text else 'images'}",
                         fix=f"use one of: {wanted}")
     if train.device == "cuda" and not torch.cuda.is_available():

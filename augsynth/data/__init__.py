@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from augsynth.core.errors import SpecError
 from augsynth.core.registry import Registry, UnknownName
-from augsynth.data.base import BadInput, ImageFormat, Quarantined, Record, SourceData, TextFormat
+from augsynth.data.base import BadInput, ImageFormat, Quarantined, Record, SourceData, SourceSize, TextFormat
 from augsynth.data.csv_source import CsvSource
 from augsynth.data.digits import DigitsSource
 from augsynth.data.folder import FolderSource
@@ -30,9 +30,9 @@ def _source(dataset):
                         fix=f"{hint}e.g. sklearn:digits, folder:data/images, csv:data/labels.csv") from None
 
 
-def check_source(dataset) -> None:
-    """Validate the source at load (known kind, files present, columns present)."""
-    _source(dataset).check(dataset.source_arg, dataset)
+def check_source(dataset) -> SourceSize:
+    """Validate the source at load (known kind, files present, columns present); what it knows of its size."""
+    return _source(dataset).check(dataset.source_arg, dataset)
 
 
 def load_source(dataset) -> SourceData:
@@ -48,5 +48,5 @@ def payload_format(dataset) -> ImageFormat | TextFormat:
     return ImageFormat(channels, dataset.size_hw)
 
 
-__all__ = ["BadInput", "ImageFormat", "TextFormat", "Quarantined", "Record", "SourceData", "SOURCES",
+__all__ = ["BadInput", "ImageFormat", "TextFormat", "Quarantined", "Record", "SourceData", "SourceSize", "SOURCES",
            "check_source", "payload_format", "load_source"]

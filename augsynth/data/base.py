@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -30,6 +31,13 @@ class Record:
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.payload).hexdigest()
+
+
+class SourceSize(NamedTuple):
+    """What a source knows of its size at load without reading its samples (None: only reading them would tell)."""
+
+    records: int | None = None
+    classes: int | None = None
 
 
 @dataclass(frozen=True)

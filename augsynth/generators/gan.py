@@ -19,10 +19,10 @@ from augsynth.spec.schema import Float, Int
 class CGANConfig(GeneratorConfig):
     epochs: Int = Field(default=2000, ge=1)
     lr: Float = Field(default=1e-3, gt=0)  # the generator's; the discriminator's is lr * d_lr_ratio
-    latent_dim: Int = Field(default=64, ge=1)
-    width: Int = Field(default=32, ge=4)  # channels of the last generator / first discriminator layer; doubled once
+    latent_dim: Int = Field(default=64, ge=1, le=4096)
+    width: Int = Field(default=32, ge=4, le=1024)  # channels of the last generator / first discriminator layer, doubled
     d_lr_ratio: Float = Field(default=1.0, gt=0)
-    d_steps: Int = Field(default=1, ge=1)  # discriminator updates per generator update
+    d_steps: Int = Field(default=1, ge=1, le=100)  # discriminator updates per generator update
     cutout: Float = Field(default=0.25, ge=0.0, lt=1.0)  # side of the DiffAugment cutout square, as a fraction
 
 

@@ -225,7 +225,7 @@ class LimitsSpec(_Section):
     max_generated: Int = Field(default=100_000, ge=1)  # per_class x classes, summed over the generators
     max_generator_epochs: Int = Field(default=100_000, ge=1)  # epochs of each generator
     max_train_steps: Int = Field(default=1_000_000, ge=1)  # train.steps x training runs (arms, seeds, curve sizes)
-    max_op_number: Float = Field(default=10_000, gt=0)  # magnitude of any number in an image op's parameters
+    max_op_number: Float = Field(default=1024, gt=0)  # any number in an image op's parameters (pixels, kernels)
 
 
 class Spec(_Section):

@@ -16,7 +16,7 @@ _LAZY = {  # public name -> module that defines it
     "load_spec": "augsynth.spec.load",
     "Spec": "augsynth.spec.schema",
     "Pipeline": "augsynth.image.pipeline",
-    "ExpandResult": "augsynth.expand.job",
+    "ExpandResult": "augsynth.expansion.job",
     "expand": "augsynth.run",
     "compare": "augsynth.run",
     "preview": "augsynth.run",
@@ -24,7 +24,7 @@ _LAZY = {  # public name -> module that defines it
 _RENAMED = {"expand": "expand_all"}
 
 if TYPE_CHECKING:
-    from augsynth.expand.job import ExpandResult
+    from augsynth.expansion.job import ExpandResult
     from augsynth.image.pipeline import Pipeline
     from augsynth.run import compare, preview
     from augsynth.run import expand_all as expand

@@ -9,7 +9,7 @@ side camera produces, set against the correction it is known to need, gives the 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -41,9 +41,6 @@ class Calibration:
         side = f"; side-camera correction {self.side_correction:+.4f} ({spread})" if self.side_correction else ""
         return (f"labels.{self.target}.shift_gain = {self.shift_gain:.6f} per pixel ({self.method}: R^2 "
                 f"{self.r2:.4f}, residual RMS {self.residual_rms:.5f} label units, {self.samples} samples){side}")
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def load_for_calibration(path: Path) -> Spec:

@@ -17,8 +17,8 @@ from augsynth.core.seeding import TRAIN_STREAM, stream_rng
 from augsynth.data.arrays import ArrayData
 from augsynth.data.decode import check_no_overlap, decode_records
 from augsynth.data.splits import Splits, make_splits
-from augsynth.expand.cluster import dask_client
-from augsynth.expand.job import ExpandResult, ExtraShards, expand
+from augsynth.expansion.cluster import dask_client
+from augsynth.expansion.job import ExpandResult, ExtraShards, expand
 from augsynth.generators import configs_of
 from augsynth.image.preview import image_preview
 from augsynth.report.generators import generator_report
@@ -36,7 +36,7 @@ from augsynth.train.transfer import HEAD_MODEL, embedded
 
 def expand_all(spec: Spec, out: str | Path | None = None, *, splits: Splits | None = None, **options) -> ExpandResult:
     """The expansion with the generator stage: generated samples' shards follow the real ones in the same job
-    (``options`` as for ``augsynth.expand.job.expand``; torch loads only when the spec has generators)."""
+    (``options`` as for ``augsynth.expansion.job.expand``; torch loads only when the spec has generators)."""
     splits = splits or make_splits(spec)
     return expand(spec, out, splits=splits, extra=_synthetic_shards(spec, splits, Path(out or spec.output.dir)),
                   **options)

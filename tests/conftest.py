@@ -121,7 +121,7 @@ def sorted_rows(table: pa.Table) -> list[dict]:
 @pytest.fixture(scope="session")
 def dask_client():
     """One local cluster of two worker processes shared by the tests that only need *a* cluster."""
-    from augsynth.expand.cluster import dask_client as make_client
+    from augsynth.expansion.cluster import dask_client as make_client
 
     with make_client(2) as client:
         yield client

@@ -22,7 +22,7 @@ from augsynth.data.decode import decode_records
 from augsynth.data.shards import read_shards
 from augsynth.data.splits import make_splits
 from augsynth.generators import GENERATORS
-from augsynth.generators.base import GeneratorConfig, GeneratorKind, ImageShape
+from augsynth.generators.base import GeneratorConfig, ImageShape
 from augsynth.generators.gates import decide, load_gate, pixels, prepare_gate
 from augsynth.generators.sampling import SyntheticBlock, generate_block
 from augsynth.generators.training import fit_generator, load_generator, prepare_generators, training_images
@@ -128,8 +128,14 @@ def _copycat_fit(model, x, y, config, rng, device, progress):
         model.images[label] = x[(y == label).nonzero()[0, 0]]
 
 
-COPYCAT = GeneratorKind(GeneratorConfig, lambda config, shape, n: _Copycat(shape, n), _copycat_fit,
-                        lambda config, shape: (1,), lambda model, noise, labels: model.images[labels])
+class COPYCAT:
+    """A generator kind that returns training images: every sample must fail the near-copy gate."""
+
+    config = GeneratorConfig
+    build = staticmethod(lambda config, shape, n: _Copycat(shape, n))
+    fit = staticmethod(_copycat_fit)
+    noise_shape = staticmethod(lambda config, shape: (1,))
+    decode = staticmethod(lambda model, noise, labels: model.images[labels])
 
 
 @pytest.mark.filterwarnings("ignore:Couldn't detect a suitable IP address")  # in-process workers need no address

@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("augsynth.image", "augsynth.text"),
     ("augsynth.train",),
     ("augsynth.generators",),
-    ("augsynth.expand",),
+    ("augsynth.expansion",),
     ("augsynth.spec.load",),
     ("augsynth.report",),
     ("augsynth.run", "augsynth.calibrate"),
@@ -115,3 +115,12 @@ def test_function_level_imports_give_their_reason():
             if lazy and "#" not in lines[line - 1]:
                 missing.append(f"{module_name(path)}:{line} imports {target} inside a function without a reason")
     assert not missing, "\n".join(missing)
+
+
+def test_no_subpackage_shadows_a_public_name():
+    """``import augsynth.X`` sets the attribute ``augsynth.X`` to the module: a public function of that name would
+    be replaced by it as soon as anything imports the subpackage."""
+    import augsynth
+
+    clashes = [name for name in augsynth.__all__ if (PACKAGE / name).is_dir() or (PACKAGE / f"{name}.py").exists()]
+    assert not clashes, clashes

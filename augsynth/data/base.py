@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from augsynth.core.registry import Registry
+from augsynth.spec.schema import DatasetSpec
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -55,6 +59,33 @@ class SourceData:
     records: list[Record]
     classes: list[str]
     quarantined: list[Quarantined] = field(default_factory=list)
+
+
+class DataSource(Protocol):
+    """A kind of data source: the part of ``dataset.source`` before the colon (``folder`` in ``folder:PATH``)."""
+
+    default_channels: int  # 1 or 3 for images, 0 for text
+
+    def check(self, arg: str, dataset: DatasetSpec) -> SourceSize:
+        """Raise SpecError at load when ``arg`` (after the colon) or the dataset settings cannot work; else what the
+        source knows of its size without reading its samples (for the limits)."""
+
+    def load(self, arg: str, dataset: DatasetSpec) -> SourceData:
+        """Every record in a stable order, the class names, and what had to be quarantined."""
+
+
+SOURCES: Registry[DataSource] = Registry("data source")
+S = TypeVar("S")
+
+
+def data_source(kind: str) -> Callable[[type[S]], type[S]]:
+    """Class decorator: register an instance of the source class under ``kind``."""
+
+    def register(cls: type[S]) -> type[S]:
+        SOURCES.add(kind, cls())
+        return cls
+
+    return register
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from augsynth.core.errors import DataError, SpecError, clip, did_you_mean, excerpt
+from augsynth.core.errors import DataError, SpecError, clip, excerpt, suggestion
 from augsynth.core.paths import refuse_system_folder
-from augsynth.data.base import Quarantined, Record, SourceData, SourceSize
+from augsynth.data.base import Quarantined, Record, SourceData, SourceSize, data_source
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
 
@@ -45,6 +45,7 @@ def _resolve(ref: str, base: Path) -> Path:
     return base / ref
 
 
+@data_source("csv")
 class CsvSource:
     default_channels = 3
 
@@ -81,8 +82,7 @@ class CsvSource:
                         ("dataset.side_cameras.right_column", sides.right_column)]
         for where, column in columns:
             if column not in header:
-                close = did_you_mean(column, header)
-                hint = f"did you mean '{close}'? " if close else ""
+                hint = suggestion(column, header)
                 raise SpecError(where, f"column {excerpt(column)} is not in {clip(arg)} (columns: {excerpt(header)})",
                                 fix=f"{hint}set {where} to the right column name")
         if dataset.task == "regression":

@@ -6,11 +6,12 @@ import numpy as np
 from sklearn.datasets import load_digits
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData, SourceSize, encode_png
+from augsynth.data.base import Record, SourceData, SourceSize, data_source, encode_png
 
 SIZE = SourceSize(records=1797, classes=10)
 
 
+@data_source("sklearn")
 class DigitsSource:
     default_channels = 1
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from augsynth.core.errors import SpecError, clip
 from augsynth.core.paths import refuse_system_folder
-from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData, SourceSize
+from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData, SourceSize, data_source
 
 
 def _class_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+@data_source("folder")
 class FolderSource:
     default_channels = 3
 

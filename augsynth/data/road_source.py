@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData, SourceSize, encode_png
+from augsynth.data.base import Record, SourceData, SourceSize, data_source, encode_png
 from augsynth.data.road import SIDE_CAMERA_OFFSET_M, render, sample_scene, steering
 
 DEFAULT_FRAMES = 1000
@@ -11,6 +11,7 @@ DEFAULT_SIZE_HW = (48, 128)
 WORLD_SEED = 0  # the data set is one fixed world: the spec's seed chooses splits and augmentations, not scenes
 
 
+@data_source("road")
 class RoadSource:
     default_channels = 3
 

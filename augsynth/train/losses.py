@@ -4,33 +4,77 @@ for a regression target (one output)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
+from augsynth.core.errors import SpecError
 from augsynth.core.registry import Registry
 
-Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Task = Literal["classification", "regression"]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A training loss and the task whose outputs it reads (class logits, or one regression output)."""
+
+    name: str
+    task: Task
+    fn: LossFunction
+
+    def __call__(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.fn(outputs, targets)
+
+
 LOSSES: Registry[Loss] = Registry("loss")
 
 
-@LOSSES.register("cross_entropy")
+def loss(name: str, task: Task) -> Callable[[LossFunction], LossFunction]:
+    """Decorator: register a loss function under ``name`` for ``task``."""
+
+    def register(fn: LossFunction) -> LossFunction:
+        LOSSES.add(name, Loss(name, task, fn))
+        return fn
+
+    return register
+
+
+def losses_for(task: str) -> list[str]:
+    """Names of the losses a task can train with."""
+    return [name for name in LOSSES.names() if LOSSES.get(name).task == task]
+
+
+def check_loss(name: str | None, task: str) -> None:
+    """Validate ``train.loss`` at load: a registered loss for the task's outputs (text classifies too)."""
+    if name is None:
+        return
+    task = "regression" if task == "regression" else "classification"
+    chosen = LOSSES.spec_get(name, "train.loss", "pick a registered loss")
+    if chosen.task != task:
+        raise SpecError("train.loss", f"'{name}' is a {chosen.task} loss",
+                        fix=f"use one of {', '.join(losses_for(task))} for {task}")
+
+
+@loss("cross_entropy", task="classification")
 def cross_entropy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(outputs, targets)
 
 
-@LOSSES.register("cosine")
+@loss("cosine", task="classification")
 def cosine(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """1 - cos(outputs, one-hot target): the L2-normalised output's component on the true class."""
     return (1.0 - F.normalize(outputs, dim=1).gather(1, targets[:, None])).mean()
 
 
-@LOSSES.register("huber")
+@loss("huber", task="regression")
 def huber(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Smooth L1 with delta 0.1 (label units): squared near the target, absolute beyond, robust to outliers."""
     return F.huber_loss(outputs[:, 0], targets, delta=0.1)
 
 
-@LOSSES.register("mse")
+@loss("mse", task="regression")
 def mse(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(outputs[:, 0], targets)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import nn
@@ -11,7 +13,32 @@ from augsynth.core.errors import SpecError
 from augsynth.core.registry import Registry
 
 ModelFactory = Callable[[int, int], nn.Module]  # (in_channels or text features, n_outputs) -> module
-MODELS: Registry[ModelFactory] = Registry("model")
+Reads = Literal["images", "text", "features"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A bundled model: what it reads (images, TF-IDF of texts, or feature vectors) and how it is built."""
+
+    name: str
+    reads: Reads
+    build: ModelFactory
+
+    def __call__(self, inputs: int, n_outputs: int) -> nn.Module:
+        return self.build(inputs, n_outputs)
+
+
+MODELS: Registry[Model] = Registry("model")
+
+
+def model(name: str, reads: Reads) -> Callable[[ModelFactory], ModelFactory]:
+    """Decorator: register a model factory under ``name``."""
+
+    def register(build: ModelFactory) -> ModelFactory:
+        MODELS.add(name, Model(name, reads, build))
+        return build
+
+    return register
 
 
 def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
@@ -25,21 +52,21 @@ def _conv_trunk(in_channels: int, widths: tuple[int, int, int]) -> list[nn.Modul
             _conv_block(widths[1], widths[2])]
 
 
-@MODELS.register("small-cnn")
+@model("small-cnn", reads="images")
 def small_cnn(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, then a linear head on the flattened (position-aware) feature map."""
     return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.MaxPool2d(2), nn.Flatten(),
                          nn.Dropout(0.3), nn.LazyLinear(n_classes))
 
 
-@MODELS.register("small-cnn-gap")
+@model("small-cnn-gap", reads="images")
 def small_cnn_gap(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, global average pooling (built-in translation invariance), linear head."""
     return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                          nn.Dropout(0.2), nn.Linear(64, n_classes))
 
 
-@MODELS.register("pilotnet")
+@model("pilotnet", reads="images")
 def pilotnet(in_channels: int, n_outputs: int) -> nn.Module:
     """The NVIDIA end-to-end driving CNN (Bojarski et al., 2016), padded for small frames such as 48x128:
     three 5x5 stride-2 convolutions, two 3x3, then dense 100-50-10 layers."""
@@ -53,21 +80,17 @@ def pilotnet(in_channels: int, n_outputs: int) -> nn.Module:
                          nn.Linear(50, 10), nn.ReLU(inplace=True), nn.Linear(10, n_outputs))
 
 
-@MODELS.register("tfidf-mlp")
+@model("tfidf-mlp", reads="text")
 def tfidf_mlp(in_features: int, n_outputs: int) -> nn.Module:
     """For text: a one-hidden-layer network on the TF-IDF of words and bigrams (fitted on the arm's train texts)."""
     return nn.Sequential(nn.Dropout(0.2), nn.Linear(in_features, 256), nn.ReLU(inplace=True), nn.Dropout(0.2),
                          nn.Linear(256, n_outputs))
 
 
-@MODELS.register("embedding-head")
+@model("embedding-head", reads="features")
 def embedding_head(in_features: int, n_outputs: int) -> nn.Module:
     """A linear classifier on frozen feature vectors (the transfer arm's sentence embeddings)."""
     return nn.Sequential(nn.Dropout(0.1), nn.Linear(in_features, n_outputs))
-
-
-TEXT_MODELS = ("tfidf-mlp",)
-INTERNAL_MODELS = ("embedding-head",)  # trained by an arm on its own inputs, never chosen by a spec
 
 
 def resolve_device(choice: str) -> torch.device:
@@ -79,14 +102,11 @@ def resolve_device(choice: str) -> torch.device:
 
 def check_model_and_device(train, text: bool = False) -> None:
     """Validate ``train.model`` (and that it reads the data set's kind of input) and ``train.device`` at load."""
-    MODELS.spec_get(train.model, "train.model", "pick a bundled model")
-    wanted = ", ".join(TEXT_MODELS) if text else ", ".join(n for n in MODELS.names()
-                                                           if n not in TEXT_MODELS + INTERNAL_MODELS)
-    if train.model in INTERNAL_MODELS:
-        raise SpecError("train.model", f"'{train.model}' is the head the 'transfer' arm trains on sentence "
-                        "embeddings; a spec does not choose it", fix=f"use one of: {wanted}")
-    if text != (train.model in TEXT_MODELS):
-        raise SpecError("train.model", f"'{train.model}' does not read {'text' if text else 'images'}",
+    chosen = MODELS.spec_get(train.model, "train.model", "pick a bundled model")
+    reads = "text" if text else "images"
+    if chosen.reads != reads:
+        wanted = ", ".join(name for name in MODELS.names() if MODELS.get(name).reads == reads)
+        raise SpecError("train.model", f"'{train.model}' reads {chosen.reads}, not the {reads} of this data set",
                         fix=f"use one of: {wanted}")
     if train.device == "cuda" and not torch.cuda.is_available():
         raise SpecError("train.device", "CUDA was requested but no CUDA device is available here",

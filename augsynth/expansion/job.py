@@ -19,9 +19,9 @@ from augsynth.core.atomic import write_atomically, write_text_atomically
 from augsynth.core.errors import DataError, SpecError
 from augsynth.data.shards import file_sha256, manifest_columns, shard_name
 from augsynth.data.splits import Splits, make_splits
-from augsynth.expand.cluster import dask_client
-from augsynth.expand.output_dir import claim_output_dir
-from augsynth.expand.task import run_partition
+from augsynth.expansion.cluster import dask_client
+from augsynth.expansion.output_dir import claim_output_dir
+from augsynth.expansion.task import run_partition
 from augsynth.spec.schema import Spec
 
 

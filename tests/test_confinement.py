@@ -11,8 +11,8 @@ import pytest
 
 from augsynth.cli import main
 from augsynth.core.errors import SpecError
-from augsynth.expand.job import expand
-from augsynth.expand.output_dir import MARKER
+from augsynth.expansion.job import expand
+from augsynth.expansion.output_dir import MARKER
 from augsynth.spec.load import load_spec, parse_spec
 from tests.conftest import expect_spec_error
 

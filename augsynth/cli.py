@@ -68,8 +68,13 @@ _OS_FIXES = {
 
 def _os_problem(err: OSError) -> str:
     """One paragraph: the path, what the system said, and the fix."""
+    if err.errno in _OS_FIXES:
+        fix = _OS_FIXES[err.errno]
+    elif err.filename:
+        fix = "check that the path exists and that you may read (or write) it"
+    else:  # no file involved: a connection to the --scheduler, say
+        fix = "check the --scheduler address (if any) and that its workers run; --debug shows where it happened"
     where = f"'{err.filename}': " if err.filename else ""
-    fix = _OS_FIXES.get(err.errno, "check that the path exists and is readable and writable")
     return f"{where}{err.strerror or err}\n  fix: {fix}"
 
 

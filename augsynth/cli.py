@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,33 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"data error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:  # the environment: a read-only, full or unwritable output dir, an unreadable file
+        if args.debug:
+            raise
+        print(f"error: {_os_problem(err)}", file=sys.stderr)
+        return 1
+
+
+_OS_FIXES = {
+    errno.ENOSPC: "free space on that disk, or choose an output dir on another one (--out); complete shards are kept "
+                  "and a rerun resumes",
+    errno.EDQUOT: "free space within your quota, or choose another output dir (--out); a rerun resumes",
+    errno.EROFS: "the file system is read-only: choose a writable output dir (--out)",
+    errno.EACCES: "choose a folder you may write (--out), or change the permissions of that one",
+    errno.EPERM: "choose a folder you may write (--out), or change the permissions of that one",
+}
+
+
+def _os_problem(err: OSError) -> str:
+    """One paragraph: the path, what the system said, and the fix."""
+    if err.errno in _OS_FIXES:
+        fix = _OS_FIXES[err.errno]
+    elif err.filename:
+        fix = "check that the path exists and that you may read (or write) it"
+    else:  # no file involved: a connection to the --scheduler, say
+        fix = "check the --scheduler address (if any) and that its workers run; --debug shows where it happened"
+    where = f"'{err.filename}': " if err.filename else ""
+    return f"{where}{err.strerror or err}\n  fix: {fix}"
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "augsynth"
 # text) do not import each other.
 LAYERS: list[tuple[str, ...]] = [
     ("augsynth.core",),
-    ("augsynth.spec.schema",),
+    ("augsynth.spec.schema", "augsynth.spec.yaml_io"),
+    ("augsynth.spec.limits",),
     ("augsynth.data",),
     ("augsynth.image", "augsynth.text"),
     ("augsynth.train",),

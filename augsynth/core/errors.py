@@ -3,7 +3,33 @@
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
+from typing import Any
+
+EXCERPT_CHARS = 200  # the most of a user's value an error message echoes
+
+
+def clip(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, marking the cut."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[: limit - 15]}... ({len(text)} chars)"
+
+
+def _bounded_repr() -> reprlib.Repr:
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother, short.maxlong = 2, EXCERPT_CHARS, EXCERPT_CHARS, 40
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = short.maxfrozenset = 8
+    return short
+
+
+_REPR = _bounded_repr()
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """A bounded ``repr`` of a value read from a spec, for error messages: a few items and levels of a container,
+    the start of a long string, never more than ``limit`` characters whatever the value's size."""
+    return clip(_REPR.repr(value), limit)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -34,7 +60,7 @@ class SpecError(ValueError):
     """A spec problem: the YAML path, what is wrong or expected, and how to fix it."""
 
     def __init__(self, path: str, message: str, *, fix: str | None = None, source: str | None = None):
-        self.path = path
+        self.path = clip(path)  # a path holds the user's keys; the message quotes values through ``excerpt``
         self.message = message
         self.fix = fix
         self.source = source

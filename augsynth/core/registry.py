@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from augsynth.core.errors import SpecError, did_you_mean, suggestion
+from augsynth.core.errors import SpecError, clip, did_you_mean, suggestion
 
 T = TypeVar("T")
 
@@ -57,7 +57,7 @@ class Registry(Generic[T]):
             return self.get(name)
         except UnknownName as err:
             hint = suggestion(name, err.known)
-            raise SpecError(path, f"unknown {self.kind} '{name}'; expected one of: {', '.join(err.known)}",
+            raise SpecError(path, f"unknown {self.kind} '{clip(name)}'; expected one of: {', '.join(err.known)}",
                             fix=f"{hint}{fix}") from None
 
     def names(self) -> list[str]:

@@ -3,10 +3,20 @@
 
 from __future__ import annotations
 
-from augsynth.core.errors import SpecError
+from augsynth.core.errors import SpecError, clip
 from augsynth.core.registry import UnknownName
 from augsynth.data import csv_source, digits, folder, road_source, text_corpora  # noqa: F401  (register the sources)
-from augsynth.data.base import SOURCES, BadInput, DataSource, ImageFormat, Quarantined, Record, SourceData, TextFormat
+from augsynth.data.base import (
+    SOURCES,
+    BadInput,
+    DataSource,
+    ImageFormat,
+    Quarantined,
+    Record,
+    SourceData,
+    SourceSize,
+    TextFormat,
+)
 from augsynth.spec.schema import DatasetSpec
 
 
@@ -15,14 +25,14 @@ def _source(dataset: DatasetSpec) -> DataSource:
         return SOURCES.get(dataset.source_kind)
     except UnknownName as err:
         hint = f"did you mean '{err.suggestion}:...'? " if err.suggestion else ""
-        raise SpecError("dataset.source", f"unknown data source '{dataset.source}'; expected one of: "
+        raise SpecError("dataset.source", f"unknown data source '{clip(dataset.source)}'; expected one of: "
                         f"{', '.join(k + ':...' for k in err.known)}",
                         fix=f"{hint}e.g. sklearn:digits, folder:data/images, csv:data/labels.csv") from None
 
 
-def check_source(dataset: DatasetSpec) -> None:
-    """Validate the source at load (known kind, files present, columns present)."""
-    _source(dataset).check(dataset.source_arg, dataset)
+def check_source(dataset: DatasetSpec) -> SourceSize:
+    """Validate the source at load (known kind, files present, columns present); what it knows of its size."""
+    return _source(dataset).check(dataset.source_arg, dataset)
 
 
 def load_source(dataset: DatasetSpec) -> SourceData:
@@ -38,5 +48,5 @@ def payload_format(dataset: DatasetSpec) -> ImageFormat | TextFormat:
     return ImageFormat(channels, dataset.size_hw)
 
 
-__all__ = ["BadInput", "DataSource", "ImageFormat", "TextFormat", "Quarantined", "Record", "SourceData", "SOURCES",
-           "check_source", "payload_format", "load_source"]
+__all__ = ["BadInput", "DataSource", "ImageFormat", "TextFormat", "Quarantined", "Record", "SourceData", "SourceSize",
+           "SOURCES", "check_source", "payload_format", "load_source"]

@@ -6,7 +6,7 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -37,6 +37,13 @@ class Record:
         return hashlib.sha256(self.payload).hexdigest()
 
 
+class SourceSize(NamedTuple):
+    """What a source knows of its size at load without reading its samples (None: only reading them would tell)."""
+
+    records: int | None = None
+    classes: int | None = None
+
+
 @dataclass(frozen=True)
 class Quarantined:
     """An input left out, and why."""
@@ -59,8 +66,9 @@ class DataSource(Protocol):
 
     default_channels: int  # 1 or 3 for images, 0 for text
 
-    def check(self, arg: str, dataset: DatasetSpec) -> None:
-        """Raise SpecError at load when ``arg`` (after the colon) or the dataset settings cannot work."""
+    def check(self, arg: str, dataset: DatasetSpec) -> SourceSize:
+        """Raise SpecError at load when ``arg`` (after the colon) or the dataset settings cannot work; else what the
+        source knows of its size without reading its samples (for the limits)."""
 
     def load(self, arg: str, dataset: DatasetSpec) -> SourceData:
         """Every record in a stable order, the class names, and what had to be quarantined."""

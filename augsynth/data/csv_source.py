@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from augsynth.core.errors import SpecError, suggestion
-from augsynth.data.base import Quarantined, Record, SourceData, data_source
+from augsynth.core.errors import DataError, SpecError, clip, excerpt, suggestion
+from augsynth.core.paths import refuse_system_folder
+from augsynth.data.base import Quarantined, Record, SourceData, SourceSize, data_source
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
 
@@ -48,12 +49,30 @@ def _resolve(ref: str, base: Path) -> Path:
 class CsvSource:
     default_channels = 3
 
-    def check(self, arg: str, dataset) -> None:
-        path = Path(arg)
+    def check(self, arg: str, dataset) -> SourceSize:
+        path, fix = Path(arg), "give csv:PATH to a table with columns image,label"
+        if "://" in arg:
+            raise SpecError("dataset.source", f"'{clip(arg)}' is a URL; augsynth reads local files only (nothing is "
+                            "downloaded)", fix="download the table and give csv:PATH to the local file")
+        if arg:
+            refuse_system_folder(path, "dataset.source", "CSV file", fix)
+        if path.is_dir():
+            raise SpecError("dataset.source", f"'{clip(arg)}' is a directory, not a CSV file",
+                            fix=f"{fix}, or use folder:PATH for a folder of class subfolders")
         if not arg or not path.is_file():
-            raise SpecError("dataset.source", f"CSV file '{arg}' does not exist",
-                            fix="give csv:PATH to a table with columns image,label")
-        header, _ = _table(path)
+            raise SpecError("dataset.source", f"CSV file '{clip(arg)}' does not exist", fix=fix)
+        with path.open("rb") as handle:
+            if b"\0" in handle.read(1 << 16):
+                raise SpecError("dataset.source", f"'{clip(arg)}' is a binary file, not a CSV table", fix=fix)
+        try:
+            header, rows = _table(path)
+        except UnicodeDecodeError as err:
+            raise DataError(f"{arg}: the table is not UTF-8 text ({err.reason}); save it as UTF-8") from None
+        except csv.Error as err:
+            raise SpecError("dataset.source", f"'{clip(arg)}' is not a readable CSV table: {clip(str(err))}",
+                            fix=fix) from None
+        if not header:
+            raise SpecError("dataset.source", f"the CSV file '{clip(arg)}' is empty", fix=fix)
         content = ("dataset.text_column", dataset.text_column) if dataset.is_text else ("dataset.image_column",
                                                                                          dataset.image_column)
         columns = [content, ("dataset.label_column", dataset.label_field)]
@@ -64,8 +83,12 @@ class CsvSource:
         for where, column in columns:
             if column not in header:
                 hint = suggestion(column, header)
-                raise SpecError(where, f"column '{column}' is not in {arg} (columns: {header})",
+                raise SpecError(where, f"column {excerpt(column)} is not in {clip(arg)} (columns: {excerpt(header)})",
                                 fix=f"{hint}set {where} to the right column name")
+        if dataset.task == "regression":
+            return SourceSize(records=len(rows))
+        column = header.index(dataset.label_field)
+        return SourceSize(len(rows), len({row[column].strip() for _, row in rows if len(row) > column} - {""}))
 
     def load(self, arg: str, dataset) -> SourceData:
         path = Path(arg)

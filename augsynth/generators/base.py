@@ -3,33 +3,44 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
 from torch import nn
 
 from augsynth.core.registry import Registry
+from augsynth.spec.schema import SECTION_CONFIG, Float, Int
 
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 GENERATOR_STREAM = 0x6E4E  # distinguishes generator streams (training, per-sample noise) from the others
 
 
 class GeneratorConfig(BaseModel):
     """Settings every generator kind accepts; each kind adds its own hyper-parameters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SECTION_CONFIG
 
     kind: str
-    name: str | None = None  # defaults to the kind
-    per_class: int = Field(default=50, ge=1)
-    epochs: int = Field(default=200, ge=1)  # passes over the train split
-    batch_size: int = Field(default=64, ge=1)
-    lr: float = Field(default=2e-3, gt=0)
-    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)  # gate: classifier's probability of the intended class
-    min_nn_ratio: float = Field(default=0.2, ge=0.0)  # gate: distance to nearest train sample / typical train NN gap
+    name: str | None = None  # defaults to the kind; names its checkpoint file, so a plain file name
+    per_class: Int = Field(default=50, ge=1)
+    epochs: Int = Field(default=200, ge=1)  # passes over the train split
+    batch_size: Int = Field(default=64, ge=1)
+    lr: Float = Field(default=2e-3, gt=0)
+    min_confidence: Float = Field(default=0.5, ge=0.0, le=1.0)  # gate: classifier's probability of the intended class
+    min_nn_ratio: Float = Field(default=0.2, ge=0.0)  # gate: distance to nearest train sample / typical train NN gap
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str | None) -> str | None:
+        if name is not None and not PLAIN_NAME.fullmatch(name):
+            raise ValueError("a generator name is a plain file name: up to 64 letters, digits, '-', '_' or '.', "
+                             "starting with a letter or digit (no '/', no '..')")
+        return name
 
     @property
     def label(self) -> str:

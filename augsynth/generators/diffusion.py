@@ -11,15 +11,16 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from augsynth.generators.base import GENERATORS, GeneratorConfig, ImageShape, batches
 from augsynth.generators.layers import fit_size, resize
+from augsynth.spec.schema import Float, Int
 
 
 class DDPMConfig(GeneratorConfig):
-    epochs: int = Field(default=1500, ge=1)
-    lr: float = Field(default=1e-3, gt=0)
-    width: int = Field(default=16, ge=8, multiple_of=8)  # channels of the first UNet level; doubled at the second
-    train_steps: int = Field(default=1000, ge=2)  # diffusion steps of the noise schedule
-    sample_steps: int = Field(default=25, ge=1)  # DDIM steps when sampling
-    ema: float = Field(default=0.995, ge=0.0, lt=1.0)  # decay of the weight average that is kept for sampling
+    epochs: Int = Field(default=1500, ge=1)
+    lr: Float = Field(default=1e-3, gt=0)
+    width: Int = Field(default=16, ge=8, le=512, multiple_of=8)  # channels of the first UNet level; doubled next
+    train_steps: Int = Field(default=1000, ge=2, le=10_000)  # diffusion steps of the noise schedule
+    sample_steps: Int = Field(default=25, ge=1, le=1000)  # DDIM steps when sampling
+    ema: Float = Field(default=0.995, ge=0.0, lt=1.0)  # decay of the weight average that is kept for sampling
 
 
 class ConditionalDDPM(nn.Module):

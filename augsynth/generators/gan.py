@@ -13,16 +13,17 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from augsynth.generators.base import GENERATORS, GeneratorConfig, ImageShape, batches
 from augsynth.generators.layers import fit_size, resize
+from augsynth.spec.schema import Float, Int
 
 
 class CGANConfig(GeneratorConfig):
-    epochs: int = Field(default=2000, ge=1)
-    lr: float = Field(default=1e-3, gt=0)  # the generator's; the discriminator's is lr * d_lr_ratio
-    latent_dim: int = Field(default=64, ge=1)
-    width: int = Field(default=32, ge=4)  # channels of the last generator / first discriminator layer; doubled once
-    d_lr_ratio: float = Field(default=1.0, gt=0)
-    d_steps: int = Field(default=1, ge=1)  # discriminator updates per generator update
-    cutout: float = Field(default=0.25, ge=0.0, lt=1.0)  # side of the DiffAugment cutout square, as a fraction
+    epochs: Int = Field(default=2000, ge=1)
+    lr: Float = Field(default=1e-3, gt=0)  # the generator's; the discriminator's is lr * d_lr_ratio
+    latent_dim: Int = Field(default=64, ge=1, le=4096)
+    width: Int = Field(default=32, ge=4, le=1024)  # channels of the last generator / first discriminator layer, doubled
+    d_lr_ratio: Float = Field(default=1.0, gt=0)
+    d_steps: Int = Field(default=1, ge=1, le=100)  # discriminator updates per generator update
+    cutout: Float = Field(default=0.25, ge=0.0, lt=1.0)  # side of the DiffAugment cutout square, as a fraction
 
 
 class CondNorm(nn.Module):

@@ -9,13 +9,14 @@ from torch import nn
 
 from augsynth.generators.base import GENERATORS, GeneratorConfig, ImageShape, batches
 from augsynth.generators.layers import fit_size, resize
+from augsynth.spec.schema import Float, Int
 
 
 class CVAEConfig(GeneratorConfig):
-    epochs: int = Field(default=600, ge=1)
-    latent_dim: int = Field(default=16, ge=1)
-    width: int = Field(default=32, ge=4)  # channels of the first conv layer; doubled once
-    beta: float = Field(default=1.0, gt=0)  # weight of the KL term
+    epochs: Int = Field(default=600, ge=1)
+    latent_dim: Int = Field(default=16, ge=1, le=4096)
+    width: Int = Field(default=32, ge=4, le=1024)  # channels of the first conv layer; doubled once
+    beta: Float = Field(default=1.0, gt=0)  # weight of the KL term
 
 
 class ConditionalVAE(nn.Module):

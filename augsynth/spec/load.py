@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 from pydantic import BaseModel
 
-from augsynth.core.errors import SpecError, format_path, suggestion
-from augsynth.data import check_source, payload_format
+from augsynth.core.errors import SpecError, excerpt, format_path, suggestion
+from augsynth.core.paths import refuse_system_folder
+from augsynth.data import SourceSize, check_source, payload_format
 from augsynth.image.labels import rule_for
 from augsynth.image.ops import check_shape_preserved, validate_op
-from augsynth.spec.schema import Spec
+from augsynth.spec.limits import check_limits
+from augsynth.spec.schema import DatasetSpec, Spec
+from augsynth.spec.yaml_io import read_yaml
 from augsynth.train.arms import ARMS, arm
 
 
 def load_spec(source: str | Path | dict, origin: str | None = None) -> Spec:
-    """Read and fully validate a spec from a YAML file path or a mapping; raises ``SpecError``."""
+    """Read and fully validate a spec from a YAML file path or a mapping; raises ``SpecError``. File parameters of
+    ops resolve against the spec file's folder (the current directory for a mapping)."""
     if isinstance(source, dict):
-        raw = source
+        raw, folder = source, Path.cwd()
     else:
         origin = str(source)
-        raw = read_yaml(Path(source))
+        raw, folder = read_yaml(Path(source)), Path(source).resolve().parent
     try:
-        spec = parse_spec(raw)
+        spec = parse_spec(raw, folder)
     except SpecError as err:
         err.source = origin
         raise
     return spec
 
 
-def parse_spec(raw: Any) -> Spec:
-    """Validate a spec mapping: structure, ops, data source and trainer choices."""
+def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
+    """Validate a spec mapping: structure, limits, ops, data source and trainer choices; ``folder`` (default: the
+    current directory) is where file parameters of ops resolve and must stay."""
     if not isinstance(raw, dict):
         raise SpecError("<spec>", f"expected a mapping at the top level, got {type(raw).__name__}",
                         fix="start the file with 'version: 1' and 'name: ...'")
@@ -43,20 +49,35 @@ def parse_spec(raw: Any) -> Spec:
         raise _spec_error(err, Spec) from None
     for i, name in enumerate(spec.train.arms):
         ARMS.spec_get(name, f"train.arms[{i}]", "list registered arms only")
-    spec.augment.image = [validate_op(op, f"augment.image[{i}]") for i, op in enumerate(spec.augment.image)]
+    spec.augment.image = [validate_op(op, f"augment.image[{i}]", spec.limits.max_op_number)
+                          for i, op in enumerate(spec.augment.image)]
     if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
         spec.train.model = "tfidf-mlp"
-    _check_semantics(spec)
+    refuse_system_folder(spec.output.dir, "output.dir", "output dir",
+                         fix="write results to a folder of their own, e.g. output: {dir: out/NAME}")
+    size = _check_semantics(spec)
     spec.generate = _check_generators(spec)
+    check_limits(spec, size.records, size.classes, spec.generate)
+    fmt = payload_format(spec.dataset)
+    if not spec.dataset.is_text and fmt.size_hw is not None:  # after the limits: it runs the ops on a blank image
+        check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
     if spec.augment.text:
         from augsynth.text.ops import validate_text_op  # nlpaug loads only for text specs
 
-        spec.augment.text = [validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind)
+        roots = [folder or Path.cwd(), *_data_root(spec.dataset)]
+        spec.augment.text = [validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind, roots)
                              for i, op in enumerate(spec.augment.text)]
     return spec
 
 
-def _check_semantics(spec: Spec) -> None:
+def _data_root(dataset: DatasetSpec) -> list[Path]:
+    """The folder a folder: or csv: source reads from, where op file parameters may point as well."""
+    if dataset.source_kind == "folder":
+        return [Path(dataset.source_arg)]
+    return [Path(dataset.source_arg).parent] if dataset.source_kind == "csv" else []
+
+
+def _check_semantics(spec: Spec) -> SourceSize:
     from augsynth.train.losses import check_loss  # torch loads only once the schema checks pass
     from augsynth.train.models import check_model_and_device  # likewise
 
@@ -68,12 +89,10 @@ def _check_semantics(spec: Spec) -> None:
             rule_for(op, spec.target, f"augment.image[{i}]")
     for name in spec.train.arms:
         arm(name).check(spec)
-    check_source(spec.dataset)
-    fmt = payload_format(spec.dataset)
-    if not spec.dataset.is_text and fmt.size_hw is not None:
-        check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
+    size = check_source(spec.dataset)
     check_model_and_device(spec.train, spec.dataset.is_text)
     check_loss(spec.train.loss, spec.dataset.task)
+    return size
 
 
 def _check_generators(spec: Spec) -> list[dict[str, Any]]:
@@ -97,9 +116,12 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
     for i, raw in enumerate(spec.generate):
         path = f"generate[{i}]"
         if not isinstance(raw, dict) or "kind" not in raw:
-            raise SpecError(path, f"expected a mapping with a 'kind' key, got {raw!r}",
+            raise SpecError(path, f"expected a mapping with a 'kind' key, got {excerpt(raw)}",
                             fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}")
-        kind = GENERATORS.spec_get(str(raw["kind"]), f"{path}.kind", "use a registered kind")
+        if not isinstance(raw["kind"], str):
+            raise SpecError(f"{path}.kind", f"expected a generator kind (a string), got {excerpt(raw['kind'])}",
+                            fix=f"use one of: {', '.join(GENERATORS.names())}")
+        kind = GENERATORS.spec_get(raw["kind"], f"{path}.kind", "use a registered kind")
         try:
             config = kind.config.model_validate(raw)
         except pydantic.ValidationError as err:
@@ -162,16 +184,6 @@ def _check_task(spec: Spec) -> None:
                         fix="use kind: steering_angle or kind: scalar")
 
 
-def read_yaml(path: Path) -> Any:
-    """The parsed YAML of a spec file; SpecError when missing or malformed."""
-    if not path.is_file():
-        raise SpecError("<file>", f"spec file '{path}' does not exist", fix="check the path", source=str(path))
-    try:
-        return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise SpecError("<file>", f"not valid YAML: {err}", fix="fix the YAML syntax", source=str(path)) from None
-
-
 def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecError:
     """Turn pydantic's first error into a SpecError with a YAML path and a did-you-mean."""
     first = err.errors()[0]
@@ -180,13 +192,18 @@ def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecEr
     if first["type"] == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
         hint = suggestion(str(loc[-1]), known)
-        return SpecError(path, f"unknown key '{loc[-1]}'; expected one of: {', '.join(known)}",
+        return SpecError(path, f"unknown key {excerpt(loc[-1])}; expected one of: {', '.join(known)}",
                          fix=f"{hint}remove or rename the key")
-    got = f" (got {first['input']!r})" if "input" in first and first["type"] != "missing" else ""
-    return SpecError(path, f"{first['msg']}{got}", fix=_FIXES.get(first["type"], "correct the value"))
+    got = f" (got {excerpt(first['input'])})" if "input" in first and first["type"] != "missing" else ""
+    message = _MESSAGES.get(first["type"], first["msg"].removeprefix("Value error, "))
+    return SpecError(path, f"{message}{got}", fix=_FIXES.get(first["type"], "correct the value"))
 
 
 _UNION_TAGS = {"int", "tuple[int,int]", "none", "tuple[int, int]"}
+_MESSAGES = {
+    "dict_type": "expected a mapping (key: value pairs)",
+    "model_type": "expected a mapping (key: value pairs)",
+}
 _FIXES = {
     "missing": "add this required key",
     "literal_error": "use one of the listed values",
@@ -197,11 +214,22 @@ _FIXES = {
 
 
 def _fields_at(model: type[BaseModel], loc: list[Any]) -> list[str]:
-    """Field names of the nested section at ``loc``."""
-    for part in loc:
-        field = model.model_fields.get(str(part))
-        annotation = getattr(field, "annotation", None)
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+    """Field names of the nested section at ``loc`` (through optional sections, mappings and lists of sections)."""
+    annotation: Any = model
+    parts = list(loc)
+    while True:
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+            annotation = args[0]  # an optional section
+        elif typing.get_origin(annotation) in (dict, list) and parts:
+            parts.pop(0)  # a mapping's key or a list's index
+            annotation = args[-1]
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if not parts:
+                return list(annotation.model_fields)
+            field = annotation.model_fields.get(str(parts.pop(0)))
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
             return []
-        model = annotation
-    return list(model.model_fields)

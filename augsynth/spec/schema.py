@@ -9,25 +9,41 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 
 LabelKind = Literal["class", "steering_angle", "scalar", "topic", "sentiment"]
 REGRESSION_KINDS = ("steering_angle", "scalar")
 TEXT_KINDS = ("topic", "sentiment")
 FLIP_DEFAULTS = {"steering_angle": "negate", "scalar": "refuse"}
+MAX_SEED = 2**32 - 1
+MAX_LIST = 100  # entries of a list of ops, generators, arms or learning-curve sizes
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not {str(value).lower()}")
+    return value
+
+
+# Every section refuses unknown keys and NaN/infinity in float fields; integers are never coerced from true, 1.0e+40
+# or "5", and floats never from true/false.
+SECTION_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Float = Annotated[float, BeforeValidator(_not_bool)]
 
 
 class LabelSpec(BaseModel):
     """A declared label: a regression target (how flips and shifts change it) or a text label kind (what to keep)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SECTION_CONFIG
 
     kind: Literal["steering_angle", "scalar", "topic", "sentiment"]
     flip: Literal["negate", "keep", "refuse"] | None = None
-    shift_gain: float | None = None
-    range: tuple[float, float] | None = None
+    shift_gain: Float | None = None
+    range: tuple[Float, Float] | None = None
     protect: list[str] = []
 
     @model_validator(mode="after")
@@ -60,13 +76,13 @@ class Target:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = SECTION_CONFIG
 
 
 class SideCameras(_Section):
     """Left/right camera images of each frame, added to training with the steering correction."""
 
-    correction: float = Field(default=0.2, gt=0)
+    correction: Float = Field(default=0.2, gt=0)
     left_column: str = "left"
     right_column: str = "right"
 
@@ -78,17 +94,30 @@ class DatasetSpec(_Section):
     task: Literal["classification", "regression", "text-classification"] = "classification"
     target: str | None = None
     image_size: int | tuple[int, int] | None = None
-    channels: Literal[1, 3] | None = None
-    train_per_class: int | None = Field(default=None, ge=1)
-    val_per_class: int = Field(default=3, ge=1)
-    train_size: int | None = Field(default=None, ge=1)
-    val_size: int = Field(default=50, ge=1)
-    frames: int | None = Field(default=None, ge=10)
-    test_fraction: float = Field(default=0.3, gt=0.0, lt=1.0)
+    channels: Annotated[Literal[1, 3], BeforeValidator(_not_bool)] | None = None
+    train_per_class: Int | None = Field(default=None, ge=1)
+    val_per_class: Int = Field(default=3, ge=1)
+    train_size: Int | None = Field(default=None, ge=1)
+    val_size: Int = Field(default=50, ge=1)
+    frames: Int | None = Field(default=None, ge=10)
+    test_fraction: Float = Field(default=0.3, gt=0.0, lt=1.0)
     image_column: str = "image"
     text_column: str = "text"
     label_column: str | None = None
     side_cameras: SideCameras | None = None
+
+    @field_validator("image_size", mode="before")
+    @classmethod
+    def _positive_size(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        sizes = list(value) if isinstance(value, (list, tuple)) else [value]
+        if len(sizes) != (2 if isinstance(value, (list, tuple)) else 1) or not all(
+                isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+            raise ValueError("image_size is a whole number of pixels, or [height, width]")
+        if min(sizes) < 1:
+            raise ValueError("image_size must be greater than 0 pixels")
+        return value
 
     @property
     def label_field(self) -> str:
@@ -123,16 +152,21 @@ class DatasetSpec(_Section):
 class AugmentSpec(_Section):
     """How many augmented copies of each training sample, made by which ops."""
 
-    copies: int = Field(default=4, ge=0)
-    image: list[dict[str, Any]] = Field(default_factory=list)
-    text: list[dict[str, Any]] = Field(default_factory=list)
+    copies: Int = Field(default=4, ge=0)
+    image: list[Any] = Field(default_factory=list, max_length=MAX_LIST)  # each entry checked against its op at load
+    text: list[Any] = Field(default_factory=list, max_length=MAX_LIST)
 
 
 class OutputSpec(_Section):
     """Where results go and how the expansion is cut into shards."""
 
     dir: Path = Path("out")
-    partition_size: int = Field(default=256, ge=1)
+    partition_size: Int = Field(default=256, ge=1)
+
+    @field_validator("dir")
+    @classmethod
+    def _home_expanded(cls, folder: Path) -> Path:
+        return folder.expanduser()
 
 
 
@@ -141,22 +175,22 @@ class TrainSpec(_Section):
     """The value benchmark: which arms, how many seeds, and the training budget each run gets."""
 
     model: str = "small-cnn"
-    arms: list[str] = Field(default_factory=lambda: ["baseline", "augmented"])  # registered arms, checked at load
-    seeds: int = Field(default=5, ge=1)  # one seed gives no interval, two an unreliable one
-    steps: int = Field(default=600, ge=1)
-    batch_size: int = Field(default=64, ge=1)
-    lr: float = Field(default=3e-3, gt=0)
-    weight_decay: float = Field(default=5e-4, ge=0)
+    arms: list[str] = Field(default_factory=lambda: ["baseline", "augmented"], max_length=MAX_LIST)  # registered
+    seeds: Int = Field(default=5, ge=1)  # one seed gives no interval, two an unreliable one
+    steps: Int = Field(default=600, ge=1)
+    batch_size: Int = Field(default=64, ge=1)
+    lr: Float = Field(default=3e-3, gt=0)
+    weight_decay: Float = Field(default=5e-4, ge=0)
     loss: str | None = None  # a registered loss for the task (checked at load)
-    eval_every: int = Field(default=25, ge=1)
-    patience: int = Field(default=8, ge=1)
+    eval_every: Int = Field(default=25, ge=1)
+    patience: Int = Field(default=8, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    learning_curve: list[int] = Field(default_factory=lambda: [5, 10, 20, 40])
-    learning_curve_seeds: int | None = Field(default=None, ge=1)
-    classical_baseline: bool = True
+    learning_curve: list[Int] = Field(default_factory=lambda: [5, 10, 20, 40], max_length=MAX_LIST)
+    learning_curve_seeds: Int | None = Field(default=None, ge=1)
+    classical_baseline: Bool = True
     pretrain: Literal["autoencoder"] | None = None  # the 'pretrained' arm: encoder pretrained as an autoencoder
-    pretrain_steps: int = Field(default=300, ge=1)
-    pretrain_synthetic: bool = False  # pretrain on the train split plus the kept synthetic samples
+    pretrain_steps: Int = Field(default=300, ge=1)
+    pretrain_synthetic: Bool = False  # pretrain on the train split plus the kept synthetic samples
 
     @field_validator("arms")
     @classmethod
@@ -175,18 +209,34 @@ class TrainSpec(_Section):
         return sorted(set(sizes))
 
 
+class LimitsSpec(_Section):
+    """Caps on the work a spec may ask for, checked at load (``augsynth.spec.limits``): a typo such as
+    ``copies: 1000000000`` is refused instead of running for days. Raise a limit on purpose for a job meant to be that
+    large."""
+
+    max_output_rows: Int = Field(default=1_000_000, ge=1)  # train samples x (copies + 1) + generated samples
+    max_copies: Int = Field(default=1_000, ge=0)  # augment.copies
+    max_image_pixels: Int = Field(default=1 << 20, ge=1)  # height x width of dataset.image_size
+    max_frames: Int = Field(default=100_000, ge=10)  # dataset.frames of a rendered data set
+    max_generated: Int = Field(default=100_000, ge=1)  # per_class x classes, summed over the generators
+    max_generator_epochs: Int = Field(default=100_000, ge=1)  # epochs of each generator
+    max_train_steps: Int = Field(default=1_000_000, ge=1)  # train.steps x training runs (arms, seeds, curve sizes)
+    max_op_number: Float = Field(default=1024, gt=0)  # any number in an image op's parameters (pixels, kernels)
+
+
 class Spec(_Section):
     """A whole augsynth spec."""
 
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], BeforeValidator(_not_bool)] = 1
     name: str
-    seed: int = Field(default=0, ge=0)
+    seed: Int = Field(default=0, ge=0, le=MAX_SEED)
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
     labels: dict[str, LabelSpec] = Field(default_factory=dict)
     augment: AugmentSpec = Field(default_factory=AugmentSpec)
-    generate: list[Any] = Field(default_factory=list)  # each entry checked against its kind at load
+    generate: list[Any] = Field(default_factory=list, max_length=MAX_LIST)  # entries checked against their kind at load
     output: OutputSpec = Field(default_factory=OutputSpec)
     train: TrainSpec = Field(default_factory=TrainSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
     def fingerprint(self, *sections: str) -> str:
         """A content hash of the given top-level sections (all that shape the data when none given)."""

@@ -16,9 +16,13 @@ from typing import Any
 
 import nlpaug.augmenter.char as nac
 import nlpaug.augmenter.word as naw
+from nlpaug.base_augmenter import Augmenter
+from nlpaug.util import Action
 
-from augsynth.core.errors import SpecError, suggestion
+from augsynth.core.errors import SpecError, clip, excerpt, suggestion
+from augsynth.core.paths import confined
 from augsynth.core.registry import Registry
+from augsynth.core.values import check_op_numbers
 
 # Set by augsynth, never by the spec: the tokenizer keeps contractions ("don't") whole so they can be protected.
 MANAGED = ("name", "tokenizer", "reverse_tokenizer", "verbose", "stopwords", "stopwords_regex")
@@ -40,6 +44,7 @@ class TextOp:
 
 TEXT_OPS: Registry[TextOp] = Registry("text op")
 WORDNET_OPS = ("SynonymAug", "AntonymAug")
+PROBABILITIES = ("p", "aug_p", "aug_char_p", "aug_word_p")
 for _op in [
     TextOp("KeyboardAug", nac.KeyboardAug, "char"),
     TextOp("OcrAug", nac.OcrAug, "char"),
@@ -63,22 +68,24 @@ def _parameters(op: TextOp) -> list[str]:
     return [n for n in names if not (op.fitted and n in ("model_path", "model", "model_type"))] + ["p"]
 
 
-def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
-    """Check one text op entry: known op, known parameters, safe for the label kind, no model hub."""
+def validate_text_op(raw: Any, path: str, label_kind: str, roots: list[Path]) -> dict[str, Any]:
+    """Check one text op entry: known op, known parameters with values of the right kind, safe for the label kind,
+    no model hub. File parameters (``*_path``) are resolved against ``roots[0]`` and must lie inside ``roots``."""
     if not isinstance(raw, dict) or "op" not in raw:
-        raise SpecError(path, f"expected a mapping with an 'op' key, got {raw!r}",
+        raise SpecError(path, f"expected a mapping with an 'op' key, got {excerpt(raw)}",
                         fix="write the op as {op: SpellingAug, aug_p: 0.2}")
-    op = TEXT_OPS.spec_get(str(raw["op"]), f"{path}.op", "use a registered op name (names are case-sensitive)")
+    if not isinstance(raw["op"], str):
+        raise SpecError(f"{path}.op", f"expected an op name (a string), got {excerpt(raw['op'])}",
+                        fix="write the op as {op: SpellingAug, aug_p: 0.2}")
+    op = TEXT_OPS.spec_get(raw["op"], f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = _parameters(op)
     for key in raw:
         if key != "op" and key not in allowed:
             hint = suggestion(key, allowed)
             managed = " (augsynth sets it)" if key in MANAGED else ""
-            raise SpecError(f"{path}.{key}", f"{op.name} has no settable parameter '{key}'{managed}; it accepts: "
-                            f"{', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
-    p = raw.get("p", 1.0)
-    if not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise SpecError(f"{path}.p", f"p must be a probability in [0, 1], got {p!r}", fix="use e.g. p: 0.5")
+            raise SpecError(f"{path}.{key}", f"{op.name} has no settable parameter {excerpt(key)}{managed}; it "
+                            f"accepts: {', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
+    entry = {"op": op.name, **_checked_values(op, raw, path, roots)}
     if label_kind in op.refused_for:
         raise SpecError(f"{path}.op", f"{op.name} changes the meaning of a {label_kind} label (it swaps words for "
                         "their opposites), so it would teach the model wrong labels",
@@ -94,11 +101,75 @@ def validate_text_op(raw: Any, path: str, label_kind: str) -> dict[str, Any]:
     if op.fitted == "word2vec" and importlib.util.find_spec("gensim") is None:
         raise SpecError(f"{path}.op", "WordEmbsAug trains a word2vec model on the training split, which needs gensim",
                         fix='pip install -e ".[word2vec]"  (or use SynonymAug / TfIdfAug)')
-    if op.hub and not (raw.get("model_path") and Path(str(raw["model_path"])).exists()):
+    if op.hub and not entry.get("model_path"):
         raise SpecError(f"{path}.op", f"{op.name} downloads its model from a model hub, and augsynth runs offline",
                         fix="give model_path: a local directory holding the model, or use an offline op "
                             "(SynonymAug, TfIdfAug, SpellingAug, KeyboardAug ...)")
-    return dict(raw)
+    return entry
+
+
+def _checked_values(op: TextOp, raw: dict[str, Any], path: str, roots: list[Path]) -> dict[str, Any]:
+    """The entry's parameters, checked against what nlpaug expects of each: probabilities in [0, 1], an action the
+    augmenter implements, existing files inside ``roots`` (resolved), and otherwise the type of nlpaug's default."""
+    params = {key: value for key, value in raw.items() if key != "op"}
+    check_op_numbers(params, path)
+    defaults = {name: p.default for name, p in inspect.signature(op.augmenter.__init__).parameters.items()}
+    for key, value in params.items():
+        where = f"{path}.{key}"
+        if key in PROBABILITIES:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SpecError(where, f"{key} must be a number, a probability in [0, 1]; got {excerpt(value)}",
+                                fix=f"use e.g. {key}: 0.3")
+            if not 0 <= value <= 1:
+                raise SpecError(where, f"{key} must be a probability in [0, 1], got {excerpt(value)}",
+                                fix=f"use e.g. {key}: 0.3")
+        elif key == "action":
+            actions = [action for action in Action.getall() if _implements(op.augmenter, action)]
+            if value not in actions:
+                raise SpecError(where, f"{op.name} has no action {excerpt(value)}; it implements: "
+                                f"{', '.join(actions)}", fix=f"use action: {actions[0]}")
+        elif key.endswith("_path"):
+            if not isinstance(value, str) or not value:
+                raise SpecError(where, f"expected a file path (a string), got {excerpt(value)}",
+                                fix=f"give the path of the file relative to the spec's folder ({roots[0]})")
+            resolved = confined(value, where, roots)
+            if not resolved.exists():
+                raise SpecError(where, f"'{clip(value)}' does not exist (resolved to {clip(str(resolved))})",
+                                fix="give the path of the file relative to the spec's folder")
+            params[key] = str(resolved)
+        else:
+            _check_type(value, defaults.get(key), where)
+    return params
+
+
+def _implements(augmenter: type, action: str) -> bool:
+    """Whether the nlpaug augmenter overrides the method of ``action`` (the base class leaves it unimplemented)."""
+    return hasattr(Augmenter, action) and getattr(augmenter, action) is not getattr(Augmenter, action)
+
+
+def _check_type(value: Any, default: Any, where: str) -> None:
+    """A value of the kind of nlpaug's default: true/false, a whole number >= 0, a number, a string, or a list of
+    words where the default is None."""
+    if isinstance(default, bool):
+        ok, expected = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        if value is None and where.endswith("_max"):
+            return  # nlpaug reads no maximum as: as many as aug_p gives
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            raise SpecError(where, f"expected a whole number greater than or equal to 0, got {excerpt(value)}",
+                            fix="use a count such as 1 or 10")
+        ok, expected = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+    elif isinstance(default, float):
+        ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+    elif isinstance(default, str):
+        ok, expected = isinstance(value, str), "a string"
+    else:
+        ok = value is None or isinstance(value, str) or (isinstance(value, list)
+                                                         and all(isinstance(v, str) for v in value))
+        expected = "a string or a list of strings"
+    if not ok:
+        raise SpecError(where, f"expected {expected}, got {excerpt(value)}", fix="see the nlpaug documentation of "
+                        "this parameter")
 
 
 def protected_regex(extra: list[str], defaults: tuple[str, ...] = DEFAULT_PROTECTED) -> str:

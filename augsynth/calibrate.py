@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from augsynth.core.errors import SpecError
+from augsynth.core.kinds import Task
 from augsynth.data import load_source
 from augsynth.data.road import sample_scene, shifted_view_label, side_view_label, steering
 from augsynth.data.road_source import DEFAULT_SIZE_HW, WORLD_SEED
@@ -56,7 +57,7 @@ def load_for_calibration(path: Path) -> Spec:
 def calibrate(spec: Spec, scenes: int = 200, max_shift_px: int | None = None) -> Calibration:
     """Estimate the gain for the spec's regression target from its data source."""
     target = spec.dataset.target
-    if spec.dataset.task != "regression" or target is None:
+    if spec.dataset.task != Task.REGRESSION or target is None:
         raise SpecError("dataset.task", "calibration estimates the shift gain of a regression target",
                         fix="set dataset.task: regression and dataset.target")
     limit = max_shift_px or _largest_shift(spec)

@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from augsynth.core.errors import DataError
+from augsynth.core.kinds import Origin
 from augsynth.data import BadInput, ImageFormat, Record, TextFormat
 from augsynth.data.shards import Row, shard_schema, write_shard
 from augsynth.image.labels import LabelAdjuster
@@ -56,12 +57,12 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
                 raise DataError(f"augment.image turned {record.source_id} from {content.shape} into {out.shape}; "
                                 "set dataset.image_size so the ops are checked at load, and keep the size")
             label, notes = (record.label, []) if isinstance(out, str) else adjuster.adjust(record.label, applied)
-            row = Row(record, copy, "center", "original" if copy == 0 else "augmented", out, label, notes,
+            row = Row(record, copy, "center", Origin.ORIGINAL if copy == 0 else Origin.AUGMENTED, out, label, notes,
                       Pipeline.ops_json(applied))
             row.append_to(rows, spec.seed)
         for name, view in views:
             label, note = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
-            Row(record, 0, name, "side", view, label, [note], "[]").append_to(rows, spec.seed)
+            Row(record, 0, name, Origin.SIDE, view, label, [note], "[]").append_to(rows, spec.seed)
     entry = write_shard(pa.table(rows, schema=schema), shards_dir, partition)
     return {**entry, "inputs": len(records), "written": len(records) - len(quarantined), "quarantined": quarantined,
             "dropped": dropped}

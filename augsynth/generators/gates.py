@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from augsynth.core.atomic import write_atomically
+from augsynth.core.kinds import Verdict
 from augsynth.core.seeding import stream_rng
 from augsynth.data.arrays import ArrayData
 from augsynth.train.loop import fit_model
@@ -101,10 +102,10 @@ def load_gate(path: str) -> Gate:
 def decide(confidence: float, nn_ratio: float, min_confidence: float, min_nn_ratio: float) -> str:
     """``near_copy`` (memorized), ``low_confidence`` (not recognisably its class) or ``kept``."""
     if nn_ratio < min_nn_ratio:
-        return "near_copy"
+        return Verdict.NEAR_COPY
     if confidence < min_confidence:
-        return "low_confidence"
-    return "kept"
+        return Verdict.LOW_CONFIDENCE
+    return Verdict.KEPT
 
 
 def diversity(synthetic: np.ndarray, synthetic_labels: np.ndarray, real: np.ndarray,

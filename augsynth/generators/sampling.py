@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 
+from augsynth.core.kinds import Origin, Verdict
 from augsynth.data.base import encode_png
 from augsynth.data.shards import shard_schema, write_shard
 from augsynth.generators.base import sample_noise, sample_seed
@@ -63,7 +64,7 @@ def run_synthetic_partition(seed: int, partition: int, block: SyntheticBlock, ga
     rows = {
         "id": [f"{source}#{j}" for j in indices], "source_id": [source] * len(images),
         "sample_index": list(indices), "copy": [0] * len(images), "view": ["center"] * len(images),
-        "origin": ["synthetic"] * len(images), "image": [encode_png(image) for image in images],
+        "origin": [Origin.SYNTHETIC] * len(images), "image": [encode_png(image) for image in images],
         "height": [images.shape[1]] * len(images), "width": [images.shape[2]] * len(images),
         "label_before": labels.tolist(), "label": labels.tolist(), "label_rule": ["[]"] * len(images),
         "ops": [json.dumps({"generator": block.generator, "class": block.label, "index": j}) for j in indices],
@@ -73,4 +74,4 @@ def run_synthetic_partition(seed: int, partition: int, block: SyntheticBlock, ga
     }
     entry = write_shard(pa.table(rows, schema=shard_schema("classification")), shards_dir, partition)
     return {**entry, "inputs": 0, "written": 0, "quarantined": [], "synthetic": len(images),
-            "kept": verdicts.count("kept")}
+            "kept": verdicts.count(Verdict.KEPT)}

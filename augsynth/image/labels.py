@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from augsynth.core.errors import SpecError
+from augsynth.core.kinds import REGRESSION_KINDS, LabelKind
 from augsynth.core.registry import Registry
 from augsynth.image.ops import IMAGE_OPS
-from augsynth.spec.schema import REGRESSION_KINDS, Target
+from augsynth.spec.schema import Target
 
 
 class LabelRule:
@@ -131,7 +132,7 @@ def rule_for(op: dict[str, Any], target: Target, path: str) -> LabelRule:
     if op.get("label_invariant"):
         return INVARIANT
     rule = LABEL_RULES.get(_key(op["op"], target.kind)) if _key(op["op"], target.kind) in LABEL_RULES else None
-    if rule is None and (target.kind == "class" or IMAGE_OPS.get(op["op"]).effect == "photometric"):
+    if rule is None and (target.kind == LabelKind.CLASS or IMAGE_OPS.get(op["op"]).effect == "photometric"):
         rule = INVARIANT
     if rule is None:
         raise SpecError(f"{path}.op", f"{op['op']} has no rule for the {target.kind} label '{target.name}': augsynth "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from augsynth.core.kinds import Task
 from augsynth.data.splits import make_splits
 from augsynth.image.labels import LabelAdjuster
 from augsynth.image.pipeline import Pipeline
@@ -20,7 +21,7 @@ def image_preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | Non
     splits = make_splits(spec)
     pipeline = Pipeline.from_spec(spec)
     adjuster = LabelAdjuster(spec.augment.image, spec.target)
-    regression = spec.dataset.task == "regression"
+    regression = spec.dataset.task == Task.REGRESSION
     copies = spec.augment.copies if copies is None else copies
     chosen, seen = [], set()
     for record in splits.train:  # one per class first, then fill up in order

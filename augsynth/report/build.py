@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from augsynth.core.kinds import Task
 from augsynth.report.model import (
     ClassicalArm,
     ClassicalBaseline,
@@ -39,7 +40,7 @@ def build_report(spec: Spec, objective: Objective, scores: Scores, *, device: st
     return Report(
         name=spec.name, task=spec.dataset.task, metric=objective.metric, higher_is_better=objective.higher_is_better,
         test_size=test_size, validation_size=validation_size, train_size=scores.main_size,
-        train_size_unit="samples per class" if objective.task == "classification" else "frames",
+        train_size_unit="samples per class" if objective.task == Task.CLASSIFICATION else "frames",
         seeds=config.seeds, learning_curve_seeds=config.learning_curve_seeds or config.seeds, device=device,
         arms={arm: summary(scores.main(arm)) for arm in config.arms},
         gain={arm: paired_gain(scores.main(arm), baseline) for arm in config.arms if arm != "baseline"},

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from augsynth.core.kinds import Verdict
 from augsynth.data.arrays import ArrayData
 from augsynth.generators import configs_of
 from augsynth.generators.gates import diversity
@@ -43,10 +44,10 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: Sco
             kind=config.kind,
             checkpoint=digest,
             generated=len(gates),
-            kept=gates.count("kept"),
-            confidence_rejected=gates.count("low_confidence"),
+            kept=gates.count(Verdict.KEPT),
+            confidence_rejected=gates.count(Verdict.LOW_CONFIDENCE),
             memorization=Memorization(min_nn_ratio=float(ratios.min()), median_nn_ratio=float(np.median(ratios)),
-                                      threshold=config.min_nn_ratio, rejected=gates.count("near_copy")),
+                                      threshold=config.min_nn_ratio, rejected=gates.count(Verdict.NEAR_COPY)),
             mean_confidence=float(np.mean(rows["confidence"].to_numpy())),
             diversity=(Diversity(**diversity(kept_samples.images, kept_samples.labels, baseline.images,
                                              baseline.labels)) if kept_samples is not None else None),

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from matplotlib.figure import Figure
 from PIL import Image
 
+from augsynth.core.kinds import Origin, Verdict
 from augsynth.data.shards import read_shards
 from augsynth.report.format import intervals_note, metric_scale
 from augsynth.report.model import Report
@@ -66,7 +67,7 @@ def plot_learning_curve(report: Report, path: Path) -> None:
 def generated_grid(out_dir: str | Path, classes: list[str], path: str | Path, per_class: int = 8) -> Path:
     """One row per class and generator: its first synthetic samples, those the gates rejected framed in red."""
     table = read_shards(out_dir, columns=["origin", "generator", "label", "sample_index", "gate", "image"])
-    table = table.filter(pc.equal(table["origin"], "synthetic")).sort_by([("generator", "ascending"),
+    table = table.filter(pc.equal(table["origin"], str(Origin.SYNTHETIC))).sort_by([("generator", "ascending"),
                                                                          ("label", "ascending"),
                                                                          ("sample_index", "ascending")])
     rows = table.to_pylist()
@@ -83,7 +84,7 @@ def generated_grid(out_dir: str | Path, classes: list[str], path: str | Path, pe
                 continue
             image = np.asarray(Image.open(io.BytesIO(samples[c]["image"])))
             ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
-            if samples[c]["gate"] != "kept":
+            if samples[c]["gate"] != Verdict.KEPT:
                 for spine in ax.spines.values():
                     spine.set_edgecolor("red")
                     spine.set_linewidth(2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from augsynth.core.errors import SpecError
+from augsynth.core.kinds import Task
 from augsynth.spec.schema import Spec
 
 CURVE_ARMS = ("baseline", "augmented")  # the arms a learning curve trains at each size
@@ -57,7 +58,7 @@ def _within(value: int, limit: str, spec: Spec, where: str, what: str) -> None:
 def _train_records(spec: Spec, records: int | None, classes: int | None) -> int | None:
     """At most how many training samples (camera views included) the expansion reads, when that is known at load."""
     data = spec.dataset
-    if data.task == "regression":
+    if data.task == Task.REGRESSION:
         frames = data.train_size or records
         return None if frames is None else frames * (3 if data.side_cameras is not None else 1)
     if data.train_per_class is not None and classes is not None:

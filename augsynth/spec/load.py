@@ -11,6 +11,7 @@ import pydantic
 from pydantic import BaseModel
 
 from augsynth.core.errors import SpecError, excerpt, format_path, suggestion
+from augsynth.core.kinds import REGRESSION_KINDS, TEXT_KINDS, Task
 from augsynth.core.paths import refuse_system_folder
 from augsynth.data import SourceSize, check_source, payload_format
 from augsynth.image.labels import rule_for
@@ -105,7 +106,7 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
     if train.pretrain_synthetic and not spec.generate:
         raise SpecError("train.pretrain_synthetic", "there are no generated samples to pretrain on",
                         fix="add a generator under 'generate', or set pretrain_synthetic: false")
-    if spec.generate and spec.dataset.task != "classification":
+    if spec.generate and spec.dataset.task != Task.CLASSIFICATION:
         raise SpecError("generate", "generators are conditioned on classes: they need an image classification "
                         "data set", fix="remove 'generate', or set dataset.task: classification")
     if not spec.generate:
@@ -140,7 +141,7 @@ def _check_text(spec: Spec) -> None:
     if spec.augment.image:
         raise SpecError("augment.image", "image ops do not apply to a text-classification data set",
                         fix="move the ops to augment.text (nlpaug ops), or change dataset.task")
-    if spec.target.spec is not None and spec.target.spec.kind not in ("topic", "sentiment"):
+    if spec.target.spec is not None and spec.target.spec.kind not in TEXT_KINDS:
         raise SpecError(f"labels.{spec.target.name}.kind", f"a text label is a topic or a sentiment, not "
                         f"{spec.target.spec.kind}", fix="use kind: topic or kind: sentiment")
 
@@ -161,7 +162,7 @@ def _check_task(spec: Spec) -> None:
     if data.frames is not None and data.source_kind != "road":
         raise SpecError("dataset.frames", f"only a rendered data set (road:procedural) has a frame count; "
                         f"'{data.source}' has the samples it has", fix="remove dataset.frames")
-    if data.task != "regression":
+    if data.task != Task.REGRESSION:
         for path, value in misplaced:
             if value is not None:
                 raise SpecError(path, "only used when dataset.task is regression",
@@ -179,7 +180,7 @@ def _check_task(spec: Spec) -> None:
                         f"(declared: {', '.join(spec.labels) or 'none'})",
                         fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, "
                             "shift_gain: 0.01}}")
-    if spec.labels[data.target].kind not in ("steering_angle", "scalar"):
+    if spec.labels[data.target].kind not in REGRESSION_KINDS:
         raise SpecError(f"labels.{data.target}.kind", "a regression target is a steering_angle or a scalar",
                         fix="use kind: steering_angle or kind: scalar")
 

@@ -13,9 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator, model_validator
 
-LabelKind = Literal["class", "steering_angle", "scalar", "topic", "sentiment"]
-REGRESSION_KINDS = ("steering_angle", "scalar")
-TEXT_KINDS = ("topic", "sentiment")
+from augsynth.core.kinds import REGRESSION_KINDS, TEXT_KINDS, Task
+
 FLIP_DEFAULTS = {"steering_angle": "negate", "scalar": "refuse"}
 MAX_SEED = 2**32 - 1
 MAX_LIST = 100  # entries of a list of ops, generators, arms or learning-curve sizes
@@ -91,7 +90,7 @@ class DatasetSpec(_Section):
     """Where the data comes from and how it is split."""
 
     source: str = "sklearn:digits"
-    task: Literal["classification", "regression", "text-classification"] = "classification"
+    task: Task = Task.CLASSIFICATION
     target: str | None = None
     image_size: int | tuple[int, int] | None = None
     channels: Annotated[Literal[1, 3], BeforeValidator(_not_bool)] | None = None
@@ -127,11 +126,11 @@ class DatasetSpec(_Section):
     @property
     def train_amount(self) -> int | None:
         """The small-data size: train samples per class (classification) or train frames (regression)."""
-        return self.train_size if self.task == "regression" else self.train_per_class
+        return self.train_size if self.task == Task.REGRESSION else self.train_per_class
 
     @property
     def is_text(self) -> bool:
-        return self.task == "text-classification"
+        return self.task == Task.TEXT_CLASSIFICATION
 
     @property
     def size_hw(self) -> tuple[int, int] | None:
@@ -247,7 +246,7 @@ class Spec(_Section):
     @property
     def target(self) -> Target:
         """The label the ops act on: class labels, the declared regression target, or a declared text label."""
-        name = self.dataset.target if self.dataset.task != "classification" else None
+        name = self.dataset.target if self.dataset.task != Task.CLASSIFICATION else None
         return Target(name, self.labels.get(name) if name else None)
 
     @property
@@ -258,9 +257,9 @@ class Spec(_Section):
     @property
     def loss(self) -> str:
         """The training loss: as given, else Huber (regression) or cross-entropy."""
-        return self.train.loss or ("huber" if self.dataset.task == "regression" else "cross_entropy")
+        return self.train.loss or ("huber" if self.dataset.task == Task.REGRESSION else "cross_entropy")
 
     def with_train_size(self, n: int) -> Spec:
         """The same spec with another small-data size (learning curves): per class, or frames for regression."""
-        field = "train_size" if self.dataset.task == "regression" else "train_per_class"
+        field = "train_size" if self.dataset.task == Task.REGRESSION else "train_per_class"
         return self.model_copy(update={"dataset": self.dataset.model_copy(update={field: n})})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from augsynth.core.kinds import LabelKind
 from augsynth.core.seeding import sample_seeds
 from augsynth.text.ops import DEFAULT_PROTECTED, build_augmenter, protected_regex
 from augsynth.text.random_state import PYTHON, isolate_nlpaug, reseed
@@ -34,7 +35,7 @@ class TextPipeline:
     def protection(spec: Any) -> str | None:
         """The protected-token regex of a spec's text label (None when nothing is protected)."""
         declared = spec.target.spec.protect if spec.target.spec else []
-        defaults = DEFAULT_PROTECTED if spec.text_label_kind == "sentiment" else ()
+        defaults = DEFAULT_PROTECTED if spec.text_label_kind == LabelKind.SENTIMENT else ()
         return protected_regex(declared, defaults) if defaults or declared else None
 
     def augment(self, text: str, sample_index: int, copy_index: int) -> tuple[str, list[dict]]:

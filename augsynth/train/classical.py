@@ -10,6 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from augsynth.core.kinds import Task
 from augsynth.data.arrays import ArrayData
 from augsynth.train.objectives import Objective
 
@@ -39,7 +40,7 @@ def classical_score(train: ArrayData, test: ArrayData, objective: Objective, see
                               LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
         model.fit(train.texts, train.labels)
         return float(model.score(test.texts, test.labels))
-    if objective.task == "classification":
+    if objective.task == Task.CLASSIFICATION:
         forest = RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=-1)
         forest.fit(features(train), train.labels)
         return float(forest.score(features(test), test.labels))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from augsynth.core.kinds import Task
 from augsynth.train.losses import LOSSES, Loss
 
 
@@ -27,7 +28,7 @@ class Objective:
     def scores(self, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         """Every metric of the task on (x, y)."""
         out = self.predict(model, x)
-        if self.task == "classification":
+        if self.task == Task.CLASSIFICATION:
             return {"accuracy": float((out.argmax(1) == y).double().mean())}
         error = out[:, 0] - y
         return {"mae": float(error.abs().mean()), "rmse": float(error.square().mean().sqrt())}
@@ -44,6 +45,6 @@ class Objective:
 def objective_for(spec, n_classes: int) -> Objective:
     """The objective of a loaded spec."""
     loss = LOSSES.get(spec.loss)
-    if spec.dataset.task == "regression":
+    if spec.dataset.task == Task.REGRESSION:
         return Objective("regression", 1, loss, "mae", False)
     return Objective("classification", n_classes, loss, "accuracy", True)

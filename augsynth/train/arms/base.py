@@ -17,12 +17,11 @@ import pyarrow.compute as pc
 from PIL import Image
 
 from augsynth.core.errors import DataError, SpecError
+from augsynth.core.kinds import Origin, Verdict
 from augsynth.core.registry import Registry
 from augsynth.data.arrays import ArrayData
 from augsynth.data.shards import read_shards
 from augsynth.spec.schema import Spec
-
-EXPANDED = ("original", "augmented", "side")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class Arm:
     """The baseline's behaviour; a registered subclass overrides what differs. ``check`` refuses a spec the arm
     cannot run on (a SpecError naming the spec path and the fix); ``inputs`` builds its training inputs."""
 
-    origins: ClassVar[tuple[str, ...]] = ("original",)  # the row origins it trains on
+    origins: ClassVar[tuple[Origin, ...]] = (Origin.ORIGINAL,)  # the row origins it trains on
     label_column: ClassVar[str] = "label"  # the label it trains with (``label_before``: unadjusted)
     in_learning_curve: ClassVar[bool] = False  # also trained at every learning-curve size
     classical: ClassVar[bool] = True  # for text, the classical model is trained on its rows too
@@ -106,7 +105,7 @@ def arm_data(out_dir: str | Path, arm: str, text: bool = False, generator: str |
     label_column = kind.label_column
     table = read_shards(out_dir, columns=["origin", "text" if text else "image", label_column, "gate", "generator"])
     table = table.filter(pc.is_in(table["origin"], value_set=pa.array(kind.origins, pa.string())))
-    table = table.filter(pc.fill_null(pc.equal(table["gate"], "kept"), True))
+    table = table.filter(pc.fill_null(pc.equal(table["gate"], str(Verdict.KEPT)), True))
     if generator is not None:  # real rows, and that generator's synthetic ones
         table = table.filter(pc.fill_null(pc.equal(table["generator"], generator), True))
     if table.num_rows == 0:

@@ -4,8 +4,9 @@ left unadjusted (what skipping the label rules costs)."""
 from __future__ import annotations
 
 from augsynth.core.errors import SpecError
+from augsynth.core.kinds import EXPANDED, Task
 from augsynth.spec.schema import Spec
-from augsynth.train.arms.base import ARMS, EXPANDED, Arm, require_augmentation
+from augsynth.train.arms.base import ARMS, Arm, require_augmentation
 
 
 @ARMS.register("baseline")
@@ -34,7 +35,7 @@ class Naive(Arm):
     label_column = "label_before"
 
     def check(self, spec: Spec) -> None:
-        if spec.dataset.task != "regression":
+        if spec.dataset.task != Task.REGRESSION:
             raise SpecError("train.arms", "the 'naive' arm (augmented images with unadjusted labels) only exists "
                             "for regression targets; class labels are never adjusted", fix="remove 'naive'")
         require_augmentation(spec, self.name)

@@ -4,8 +4,9 @@ augmented arm's rows."""
 from __future__ import annotations
 
 from augsynth.core.errors import SpecError
+from augsynth.core.kinds import EXPANDED, Origin
 from augsynth.spec.schema import Spec
-from augsynth.train.arms.base import ARMS, EXPANDED, Arm, require_augmentation
+from augsynth.train.arms.base import ARMS, Arm, require_augmentation
 
 
 def require_generators(spec: Spec, name: str) -> None:
@@ -18,7 +19,7 @@ def require_generators(spec: Spec, name: str) -> None:
 class Synthetic(Arm):
     """Generated samples only."""
 
-    origins = ("synthetic",)
+    origins = (Origin.SYNTHETIC,)
 
     def check(self, spec: Spec) -> None:
         require_generators(spec, self.name)
@@ -28,7 +29,7 @@ class Synthetic(Arm):
 class AugmentedSynthetic(Arm):
     """The augmented arm's rows plus the generated samples."""
 
-    origins = (*EXPANDED, "synthetic")
+    origins = (*EXPANDED, Origin.SYNTHETIC)
 
     def check(self, spec: Spec) -> None:
         require_augmentation(spec, self.name)

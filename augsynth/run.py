@@ -159,11 +159,11 @@ def _curve_inputs(spec: Spec, prepared: Prepared, client: Client,
 def _jobs(spec: Spec, inputs: dict[str, ArmInputs], curve: dict[tuple[int, str], ArmInputs]) -> list[Job]:
     """One job per arm and seed at the main size, and per curve arm, size and curve seed."""
     main_size = spec.dataset.train_amount
-    jobs = [Job(name, main_size, k, seed, arm_inputs) for name, arm_inputs in inputs.items()
-            for k, seed in enumerate(run_seeds(spec, spec.train.seeds))]
+    jobs = [Job(name, main_size, seed, arm_inputs) for name, arm_inputs in inputs.items()
+            for seed in run_seeds(spec, spec.train.seeds)]
     curve_seeds = run_seeds(spec, spec.train.learning_curve_seeds or spec.train.seeds)
-    return jobs + [Job(name, size, k, seed, arm_inputs) for (size, name), arm_inputs in curve.items()
-                   for k, seed in enumerate(curve_seeds)]
+    return jobs + [Job(name, size, seed, arm_inputs) for (size, name), arm_inputs in curve.items()
+                   for seed in curve_seeds]
 
 
 def _classical(spec: Spec, context: ArmContext, objective: Objective) -> Classical | None:

@@ -20,7 +20,6 @@ class Job:
 
     arm: str
     train_size: int | None
-    seed_index: int
     seed: int
     inputs: ArmInputs
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from distributed import Client, as_completed
+from distributed import Client
 from tqdm.auto import tqdm
 
+from augsynth.core.gather import finished
 from augsynth.data.arrays import ArrayData
 from augsynth.train.loop import RunResult, train_once
 from augsynth.train.objectives import Objective
@@ -44,8 +45,8 @@ def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device
                                      objective, job_config, job.seed, device, refs[id(job.pretrain)],
                                      pure=False): i
                        for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True))}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
+            for future, result in finished(client, futures, "training"):
+                results[futures[future]] = result
                 bar.update()
         else:
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):

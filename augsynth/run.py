@@ -14,6 +14,7 @@ from distributed import Client
 
 from augsynth.core.errors import DataError
 from augsynth.core.seeding import TRAIN_STREAM, stream_rng
+from augsynth.data.accounting import tally
 from augsynth.data.arrays import ArrayData
 from augsynth.data.decode import check_no_overlap, decode_records
 from augsynth.data.splits import Splits, make_splits
@@ -75,8 +76,8 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
     with context as active:
         splits = make_splits(spec)
         expansion = expand_all(spec, out_dir, client=active, splits=splits, overwrite=overwrite, progress=progress)
-        val, val_quarantined = decode_records(splits.val, splits.payload_format)
-        test, test_quarantined = decode_records(splits.test, splits.payload_format)
+        val, val_quarantined = decode_records(splits.val, splits.payload_format, "validation")
+        test, test_quarantined = decode_records(splits.test, splits.payload_format, "test")
         main_size = spec.dataset.train_amount
         objective = objective_for(spec, len(splits.classes))
         arms = {arm: arm_data(out_dir, arm, spec.dataset.is_text) for arm in config.arms if arm != "transfer"}
@@ -137,6 +138,10 @@ def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = 
         "quarantined": {"source": [q.__dict__ for q in splits.quarantined], "train": expansion.quarantine,
                         "validation": val_quarantined, "test": test_quarantined},
         "duplicates_dropped": splits.duplicates,
+        "accounting": {"source": splits.accounting(),
+                       "train": tally("train", expansion.inputs, expansion.written, expansion.quarantined),
+                       "validation": tally("validation", len(splits.val), len(val), len(val_quarantined)),
+                       "test": tally("test", len(splits.test), len(test), len(test_quarantined))},
         "train_seconds_mean": sum(r.seconds for r in results) / max(1, len(results)),
         "wall_seconds": time.perf_counter() - start,
     }

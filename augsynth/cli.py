@@ -123,7 +123,7 @@ def _headline(report: dict, out: Path) -> str:
     if any(stage["quarantined"] for stage in accounting.values()) or report["duplicates_dropped"]:
         lines.append("quarantined: " + ", ".join(f"{stage['quarantined']} of {stage['inputs']} {name}"
                                                  for name, stage in accounting.items())
-                     + f"; {report['duplicates_dropped']} duplicates dropped (reasons: quarantined in report.json)")
+                     + f"; {report['duplicates_dropped']} duplicates dropped (reasons in report.json)")
     width = max(14, *(len(arm) + 7 for arm in report["gain"]))
     lines += [f"{arm:>{width}}: {metric} {fmt(s['mean'], report)} {fmt_ci(s['ci95'], report)}"
               for arm, s in report["arms"].items()]

@@ -25,8 +25,8 @@ import pytest
 import yaml
 from PIL import Image
 
-from augsynth import expand
 from augsynth.cli import main
+from augsynth.expand.job import expand
 from augsynth.spec.load import parse_spec
 from tests.conftest import REPO_ROOT, make_image_folder, png_bytes, tiny_spec_dict
 
@@ -177,6 +177,19 @@ def test_losing_every_worker_ends_the_job_with_a_clear_error_and_a_rerun_complet
     code, _, err = jobs(spec, out).finish()
     assert code == 0, err
     _assert_complete_and_identical(out, reference)
+
+
+def test_a_job_whose_tasks_stop_finishing_ends_after_the_task_timeout(tmp_path, write_spec, capsys):
+    import dask
+
+    from augsynth.core.gather import TASK_TIMEOUT
+
+    spec = write_spec(tiny_spec_dict(tmp_path / "out"))
+    with dask.config.set({TASK_TIMEOUT: "30 minutes"}):  # undoes what --task-timeout sets for this process
+        # a fresh worker takes seconds to import its first task's modules: longer than 0.2 s
+        assert main(["expand", str(spec), "--workers", "1", "--task-timeout", "0.2"]) == 1
+    err = capsys.readouterr().err
+    assert "data error: no expand task finished in the last" in err and "--task-timeout SECONDS" in err
 
 
 # ---- the disk ----

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, help="local Dask worker processes (default: CPU count)")
         command.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
         command.add_argument("--overwrite", action="store_true", help="replace an expansion of another spec")
+        command.add_argument("--task-timeout", type=_seconds, metavar="SECONDS",
+                             help="end the job when no Dask task has finished for this long (default 1800)")
     calibrate = commands.add_parser("calibrate", help="estimate a steering target's shift_gain (and side-camera "
                                     "correction) from exact renderer labels or paired side-camera images")
     calibrate.add_argument("--write", action="store_true", help="write the fitted shift_gain into the spec file")
@@ -37,6 +39,16 @@ def _parser() -> argparse.ArgumentParser:
     for command in commands.choices.values():
         command.add_argument("spec", type=Path, help="the YAML spec")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,6 +111,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(preview(spec, args.out or spec.output.dir / "preview.png", rows=args.rows))
         return 0
     out = args.out or spec.output.dir
+    if args.task_timeout is not None:
+        import dask
+
+        from augsynth.core.gather import TASK_TIMEOUT  # the commands that run Dask tasks only
+
+        dask.config.set({TASK_TIMEOUT: args.task_timeout})
     if args.command == "expand":
         from augsynth.run import expand_all  # each command loads its own stage only
 
@@ -136,6 +154,11 @@ def _headline(report: Report, out: Path) -> str:
     metric = report.metric
     if exp.synthetic:
         lines[0] += f" (+ {exp.synthetic} synthetic, {exp.synthetic_kept} kept by the gates)"
+    accounting = report.accounting
+    if any(stage["quarantined"] for stage in accounting.values()) or report.duplicates_dropped:
+        lines.append("quarantined: " + ", ".join(f"{stage['quarantined']} of {stage['inputs']} {name}"
+                                                 for name, stage in accounting.items())
+                     + f"; {report.duplicates_dropped} duplicates dropped (reasons in report.json)")
     width = max(14, *(len(arm) + 7 for arm in report.gain))
     lines += [f"{arm:>{width}}: {metric} {fmt(s.mean, report)} {interval(s, report)}" for arm, s in report.arms.items()]
     lines += [f"{arm + ' - base':>{width}}: {fmt(g.mean, report, True)} {interval(g, report, True)} (paired)"

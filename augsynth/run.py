@@ -14,6 +14,7 @@ from distributed import Client
 
 from augsynth.core.errors import DataError
 from augsynth.core.seeding import TRAIN_STREAM, stream_rng
+from augsynth.data.accounting import tally
 from augsynth.data.decode import check_no_overlap, decode_records
 from augsynth.data.splits import Splits, make_splits
 from augsynth.expansion.cluster import dask_client
@@ -73,6 +74,7 @@ class Prepared:
     expansion: ExpandResult
     context: ArmContext  # the expansion's rows and the held-out splits, as the arms read them
     quarantined: Quarantined
+    accounting: dict[str, dict[str, int]]  # per stage, from independent counts
 
 
 def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
@@ -101,13 +103,17 @@ def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: 
     """Split, expand (resuming), decode the held-out splits, and check that no train image is among them."""
     splits = make_splits(spec)
     expansion = expand_all(spec, out_dir, client=client, splits=splits, overwrite=overwrite, progress=progress)
-    val, val_quarantined = decode_records(splits.val, splits.payload_format)
-    test, test_quarantined = decode_records(splits.test, splits.payload_format)
+    val, val_quarantined = decode_records(splits.val, splits.payload_format, "validation")
+    test, test_quarantined = decode_records(splits.test, splits.payload_format, "test")
     context = ArmContext(spec, out_dir, val, test, device)
     check_no_overlap({"train": context.rows("baseline"), "validation": val, "test": test})
     quarantined = Quarantined(source=[q.__dict__ for q in splits.quarantined], train=expansion.quarantine,
                               validation=val_quarantined, test=test_quarantined)
-    return Prepared(splits, expansion, context, quarantined)
+    accounting = {"source": splits.accounting(),
+                  "train": tally("train", expansion.inputs, expansion.written, expansion.quarantined),
+                  "validation": tally("validation", len(splits.val), len(val), len(val_quarantined)),
+                  "test": tally("test", len(splits.test), len(test), len(test_quarantined))}
+    return Prepared(splits, expansion, context, quarantined, accounting)
 
 
 def _main_inputs(spec: Spec, context: ArmContext) -> dict[str, ArmInputs]:
@@ -192,4 +198,5 @@ def _report(spec: Spec, prepared: Prepared, objective: Objective, scores: Scores
                             rows=expansion.rows, synthetic=expansion.synthetic,
                             synthetic_kept=expansion.synthetic_kept),
         quarantined=prepared.quarantined, duplicates_dropped=prepared.splits.duplicates,
+        accounting=prepared.accounting,
         classical=classical, generators=generators, skipped=skipped, wall_seconds=time.perf_counter() - start)

@@ -190,44 +190,39 @@ def _folder_with_bad_images(root):
     return {"a/corrupt.png": "unreadable", "b/zz_odd_size.png": "wrong shape"}
 
 
-def test_bad_inputs_are_quarantined_with_reasons(tmp_path, dask_client):
+def test_bad_inputs_are_quarantined_before_the_split(tmp_path, dask_client):
     bad = _folder_with_bad_images(tmp_path / "images")
-    # Find a split seed that puts both bad files in the train split (the only split the expansion reads).
-    for seed in range(100):
-        spec = parse_spec(tiny_spec_dict(
-            seed=seed, dataset={"source": f"folder:{tmp_path / 'images'}", "image_size": None,
-                                "train_per_class": None, "val_per_class": 1},
-            augment={"copies": 1}, output={"partition_size": 5}))
-        splits = make_splits(spec)
-        if set(bad) <= {r.source_id for r in splits.train}:
-            break
-    else:
-        pytest.fail("no seed puts both bad images in the train split")
+    spec = parse_spec(tiny_spec_dict(
+        dataset={"source": f"folder:{tmp_path / 'images'}", "image_size": None, "train_per_class": None,
+                 "val_per_class": 1},
+        augment={"copies": 1}, output={"partition_size": 5}))
+    splits = make_splits(spec)
     assert splits.payload_format.shape == (12, 12, 3)
+    assert {q.source_id: q.stage for q in splits.quarantined} == dict.fromkeys(bad, "source")
+    for entry in splits.quarantined:
+        assert bad[entry.source_id] in entry.reason
+    used = {r.source_id for r in splits.train + splits.val + splits.test}
+    assert len(used) == 24 and not used & set(bad)  # no split holds a sample it cannot use
     result = expand(spec, tmp_path / "out", client=dask_client, progress=False, splits=splits)
-    assert result.quarantined == 2
-    assert {q["source_id"]: q["reason"] for q in result.quarantine}.keys() == bad.keys()
-    for entry in result.quarantine:
-        assert bad[entry["source_id"]] in entry["reason"]
-    assert result.inputs == len(splits.train) == result.written + result.quarantined
+    assert result.inputs == len(splits.train) == result.written and result.quarantined == 0
     assert result.rows == result.written * 2
-    assert json.loads((tmp_path / "out" / "quarantine.json").read_text()) == result.quarantine
+    assert json.loads((tmp_path / "out" / "quarantine.json").read_text()) == [q.__dict__ for q in splits.quarantined]
+    assert "before the split: 2 of 26 inputs quarantined" in result.summary()
     written_ids = set(read_shards(tmp_path / "out", columns=["source_id"])["source_id"].to_pylist())
-    assert written_ids == {r.source_id for r in splits.train} - set(bad)
+    assert written_ids == {r.source_id for r in splits.train}
     images = read_shards(tmp_path / "out", columns=["height", "width"]).to_pylist()
     assert {(r["height"], r["width"]) for r in images} == {(12, 12)}
 
 
 def test_image_size_resizes_instead_of_quarantining(tmp_path):
-    bad = _folder_with_bad_images(tmp_path / "images")
+    _folder_with_bad_images(tmp_path / "images")
     spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{tmp_path / 'images'}", "image_size": 12,
                                               "train_per_class": None, "val_per_class": 1}))
     splits = make_splits(spec)
     records = {r.source_id: r for r in splits.train + splits.val + splits.test}
     assert splits.payload_format.decode(records["b/zz_odd_size.png"].payload).shape == (12, 12, 3)
-    with pytest.raises(Exception, match="unreadable"):
-        splits.payload_format.decode(records["a/corrupt.png"].payload)
-    assert set(bad) <= set(records)
+    assert [(q.source_id, q.reason) for q in splits.quarantined] == [
+        ("a/corrupt.png", "unreadable image: not in an image format PIL knows")]
 
 
 def test_csv_rows_without_label_or_file_are_quarantined(tmp_path):

@@ -98,7 +98,7 @@ def test_a_checkpoint_is_reused_when_config_and_data_match(digits_splits, tmp_pa
 def test_gate_flags_a_planted_copy_and_passes_an_unseen_digit(digits_splits, tmp_path):
     spec, splits = digits_splits
     data, digest = training_images(splits)
-    val, _ = decode_records(splits.val, splits.payload_format)
+    val, _ = decode_records(splits.val, splits.payload_format, "validation")
     path = prepare_gate(data, val, digest, objective_for(spec, 10), spec.train, spec.seed, tmp_path,
                         torch.device("cpu"))
     gate = load_gate(path)

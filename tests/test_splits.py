@@ -90,7 +90,7 @@ def test_resized_splits_equal_splits_made_from_scratch(by_size):
         by_size[3].resized(spec.with_train_size(500))
 
 
-def test_duplicate_images_are_dropped(tmp_path):
+def test_duplicate_images_are_dropped_and_label_conflicts_quarantined(tmp_path):
     root = make_image_folder(tmp_path / "images", classes=("x", "y"), per_class=7, size=10)
     (root / "x" / "zz_dup_a.png").write_bytes((root / "x" / "img_00.png").read_bytes())
     (root / "x" / "zz_dup_b.png").write_bytes((root / "x" / "img_00.png").read_bytes())
@@ -98,7 +98,11 @@ def test_duplicate_images_are_dropped(tmp_path):
     spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{root}", "image_size": None,
                                               "train_per_class": None, "val_per_class": 1}))
     splits = make_splits(spec)
-    assert splits.duplicates == 3
+    assert splits.duplicates == 2
+    [conflict] = splits.quarantined
+    assert (conflict.source_id, conflict.stage) == ("y/zz_dup_c.png", "source")
+    assert "label conflict" in conflict.reason and "x/img_03.png" in conflict.reason and "'y'" in conflict.reason
+    assert splits.accounting() == {"inputs": 17, "used": 14, "quarantined": 1, "duplicates": 2, "unused": 0}
     records = splits.train + splits.val + splits.test
     assert len(records) == 14
     hashes = [r.content_hash for r in records]

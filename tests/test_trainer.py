@@ -105,6 +105,13 @@ def test_expansion_and_quarantine_accounting(comparison):
     assert exp.rows == exp.written * 2
     assert report.quarantined.model_dump() == {"source": [], "train": [], "validation": [], "test": []}
     assert report.duplicates_dropped == 0
+    accounting = report.accounting
+    assert accounting["train"] == {"inputs": MAIN_SIZE * 10, "used": MAIN_SIZE * 10, "quarantined": 0}
+    assert accounting["validation"]["used"] == report.validation_size
+    assert accounting["test"]["used"] == report.test_size
+    source = accounting["source"]
+    assert source["inputs"] == source["used"] + source["quarantined"] + source["duplicates"]
+    assert source["used"] == sum(accounting[s]["inputs"] for s in ("train", "validation", "test")) + source["unused"]
 
 
 def test_report_files(comparison):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
@@ -14,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 from augsynth.core.registry import Registry
 from augsynth.spec.schema import DatasetSpec
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # what PIL decodes here
+MAX_PIXELS = 40_000_000  # an input image larger than this is quarantined before its pixels are decoded
 
 
 class BadInput(ValueError):
@@ -46,19 +49,31 @@ class SourceSize(NamedTuple):
 
 @dataclass(frozen=True)
 class Quarantined:
-    """An input left out, and why."""
+    """An input left out, why, and at which stage: ``source`` (listing and checking the data, before the split),
+    ``train``, ``validation`` or ``test`` (when that split was used)."""
 
     source_id: str
     reason: str
+    stage: str = "source"
 
 
 @dataclass
 class SourceData:
-    """All records of a source in a stable order, the class names (none for regression), and inputs quarantined."""
+    """All records of a source in a stable order, the class names (none for regression), and inputs quarantined.
+
+    ``listed`` is how many inputs the source saw (files, table rows), counted on its own so that
+    ``listed == len(records) + len(quarantined)`` checks that none was lost; None for sources that build their
+    records from nothing else (embedded and rendered data).
+    """
 
     records: list[Record]
     classes: list[str]
     quarantined: list[Quarantined] = field(default_factory=list)
+    listed: int | None = None
+
+    @property
+    def inputs(self) -> int:
+        return len(self.records) + len(self.quarantined) if self.listed is None else self.listed
 
 
 class DataSource(Protocol):
@@ -97,19 +112,52 @@ class ImageFormat:
     shape: tuple[int, ...] | None = None
 
     def decode(self, payload: bytes) -> np.ndarray:
-        """Decode to uint8 HxW (one channel) or HxWx3; raises BadInput for unreadable or wrongly shaped images."""
+        """Decode to uint8 HxW (one channel) or HxWx3; raises BadInput for unreadable, too large (by the size its
+        header claims, checked before decoding) or wrongly shaped images."""
         try:
-            with Image.open(io.BytesIO(payload)) as img:
-                img = img.convert("L" if self.channels == 1 else "RGB")
-                if self.size_hw is not None and img.size != (self.size_hw[1], self.size_hw[0]):
-                    img = img.resize((self.size_hw[1], self.size_hw[0]), Image.Resampling.BILINEAR)
-                image = np.asarray(img, dtype=np.uint8).copy()
-        except (UnidentifiedImageError, OSError, ValueError) as err:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(payload)) as img:
+                    _check_pixels(img.width, img.height)
+                    img = img.convert("L" if self.channels == 1 else "RGB")
+                    if self.size_hw is not None and img.size != (self.size_hw[1], self.size_hw[0]):
+                        img = img.resize((self.size_hw[1], self.size_hw[0]), Image.Resampling.BILINEAR)
+                    image = np.asarray(img, dtype=np.uint8).copy()
+        except BadInput:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+            raise BadInput(f"image too large: {err}") from None
+        except UnidentifiedImageError:
+            raise BadInput("unreadable image: not in an image format PIL knows") from None
+        except OSError as err:
             raise BadInput(f"unreadable image: {err}") from None
+        except Exception as err:  # PIL's decoders raise many kinds of error on malformed bytes
+            raise BadInput(f"unreadable image: {type(err).__name__}: {err}") from None
         if self.shape is not None and image.shape != self.shape:
             raise BadInput(f"wrong shape {image.shape}, expected {self.shape}; "
                            "set dataset.image_size to resize every image")
         return image
+
+
+def read_input(path: Path, root: Path) -> bytes:
+    """The bytes of an input file; BadInput when it leads outside ``root`` (a resolved folder) through a symlink or
+    ``..``, is missing, is not a regular file, or cannot be read."""
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        raise BadInput(f"leads outside the data folder {root} (to {real}); augsynth reads only inside it: copy the "
+                       "file into the folder")
+    if not real.is_file():
+        raise BadInput("not a regular file" if real.exists() else f"image file not found: {path}")
+    try:
+        return real.read_bytes()
+    except OSError as err:
+        raise BadInput(f"unreadable file: {err.strerror or err}") from None
+
+
+def _check_pixels(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise BadInput(f"image too large: its header says {width}x{height} = {width * height:,} pixels, more than "
+                       f"the {MAX_PIXELS:,} augsynth decodes; downscale the file")
 
 
 @dataclass(frozen=True)

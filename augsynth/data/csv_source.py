@@ -1,26 +1,64 @@
-"""``csv:PATH``: a table with an image-path column and a label column (paths relative to the CSV).
+"""``csv:PATH``: a UTF-8 table with an image-path column and a label column (paths relative to the CSV, which must
+lead to files inside the CSV's folder).
 
 Driving logs in the common simulator format (``center,left,right,steering,throttle,brake,speed``, often without a
 header and with absolute paths from the recording machine) load as a regression source: ``target: steering``,
 ``image_column: center``, and ``side_cameras`` to add the left/right images.
+
+Every data row is an input: a row with the wrong number of cells, a missing, non-numeric or non-finite label, or an
+image that cannot be read is quarantined with the reason.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import math
 from pathlib import Path
 
 from augsynth.core.errors import DataError, SpecError, clip, excerpt, suggestion
 from augsynth.core.paths import refuse_system_folder
-from augsynth.data.base import Quarantined, Record, SourceData, SourceSize, data_source
+from augsynth.data.base import BadInput, Quarantined, Record, SourceData, SourceSize, data_source, read_input
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
+MISSING_MARKERS = {"nan", "-nan", "null", "n/a", "#n/a", "<na>"}  # what spreadsheets and pandas write for "no value"
+TO_UTF8 = "save it as UTF-8 (for example: iconv -f {encoding} -t UTF-8 {name} > utf8-{name}) and point csv: at that"
+
+
+def _text(path: Path) -> str:
+    """The CSV's text: UTF-8 (a byte-order mark dropped) or UTF-16 with a byte-order mark; a DataError that names the
+    file, the encoding it seems to have and the fix otherwise.
+
+    Legacy one-byte encodings (Latin-1, Windows-1252, ...) cannot be told apart from their bytes, and a wrong guess
+    would silently change label names and file paths, so they are named, not decoded.
+    """
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    if b"\0" in raw:
+        utf16 = raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4
+        if utf16:
+            raise DataError(f"{path} looks like UTF-16 text without a byte-order mark; augsynth reads CSV tables as "
+                            f"UTF-8. Fix: {TO_UTF8.format(encoding='UTF-16LE', name=path.name)}")
+        raise DataError(f"{path} is not a CSV table: it holds NUL bytes, as binary files do. Fix: point "
+                        "dataset.source at the CSV file (csv:PATH), a text table with a header row")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(f"{path} is not UTF-8: byte 0x{raw[err.start]:02x} on line {line} is not valid there; it is "
+                        "probably in a one-byte legacy encoding such as Latin-1 or Windows-1252. Fix: "
+                        f"{TO_UTF8.format(encoding='LATIN1', name=path.name)}") from None
 
 
 def _table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line number, cells) rows; a headerless simulator driving log gets the standard column names."""
-    with path.open(newline="") as handle:
-        rows = [(line, row) for line, row in enumerate(csv.reader(handle), start=1) if row]
+    reader = csv.reader(io.StringIO(_text(path), newline=""))
+    try:
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as err:
+        raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({err}). Fix: repair that line") from None
     if not rows:
         return [], []
     first = [cell.strip() for cell in rows[0][1]]
@@ -37,12 +75,26 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _label_problem(text: str, regression: bool) -> str | None:
+    """Why a label cell cannot be used, or None."""
+    if not text or text.lower() in MISSING_MARKERS:
+        return f"missing label ({text!r})" if text else "missing label"
+    if not regression:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return f"non-numeric label {text!r}"
+    return None if math.isfinite(value) else f"non-finite label {text!r}"
+
+
 def _resolve(ref: str, base: Path) -> Path:
-    """An image reference as written, relative to the CSV, or (logs recorded elsewhere) under the CSV's IMG/."""
-    for candidate in (Path(ref), base / ref, base / "IMG" / Path(ref.replace("\\", "/")).name):
-        if candidate.is_file():
-            return candidate
-    return base / ref
+    """An image reference as written, relative to the CSV, or (logs recorded elsewhere) under the CSV's IMG/; a file
+    inside the CSV's folder is preferred."""
+    candidates = [base / ref, base / "IMG" / Path(ref.replace("\\", "/")).name]
+    existing = [c for c in candidates if c.is_file()]
+    inside = [c for c in existing if c.resolve().is_relative_to(base.resolve())]
+    return (inside or existing or candidates)[0]
 
 
 @data_source("csv")
@@ -92,43 +144,51 @@ class CsvSource:
 
     def load(self, arg: str, dataset) -> SourceData:
         path = Path(arg)
+        root = path.parent.resolve()
         header, rows = _table(path)
-        table = [(line, dict(zip(header, (cell.strip() for cell in row), strict=False))) for line, row in rows]
         regression = dataset.task == "regression"
-        labels = [] if regression else sorted({row.get(dataset.label_field) or "" for _, row in table} - {""})
-        index = {name: i for i, name in enumerate(labels)}
         sides = dataset.side_cameras
         view_columns = [("left", sides.left_column), ("right", sides.right_column)] if sides else []
-        records, quarantined = [], []
-        for line, row in table:
-            if dataset.is_text:
-                self._text_row(path, line, row, dataset, index, records, quarantined)
-                continue
-            image_ref = row.get(dataset.image_column) or ""
-            label_text = row.get(dataset.label_field) or ""
-            source_id = f"{path.name}:{line}:{image_ref}"
-            files = [(name, _resolve(row.get(column) or "", path.parent)) for name, column in view_columns]
-            file = _resolve(image_ref, path.parent)
-            missing = [f for f in [file, *(f for _, f in files)] if not f.is_file()]
-            if not label_text:
-                quarantined.append(Quarantined(source_id, "missing label"))
-            elif regression and not _is_number(label_text):
-                quarantined.append(Quarantined(source_id, f"non-numeric label {label_text!r}"))
-            elif not image_ref or missing:
-                quarantined.append(Quarantined(source_id, f"image file not found: {missing[0] if missing else file}"))
+        table, quarantined = [], []
+        for line, cells in rows:
+            source_id = f"{path.name}:{line}"
+            row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+            if not dataset.is_text:
+                source_id += f":{row.get(dataset.image_column) or ''}"
+            if len(cells) != len(header):
+                problem = f"malformed row: {len(cells)} cells where the header has {len(header)}"
             else:
-                label = float(label_text) if regression else index[label_text]
-                views = tuple((name, f.read_bytes()) for name, f in files)
-                records.append(Record(len(records), source_id, label, file.read_bytes(), views))
-        return SourceData(records, labels, quarantined)
+                problem = _label_problem(row.get(dataset.label_field) or "", regression)
+            if problem:
+                quarantined.append(Quarantined(source_id, problem))
+            else:
+                table.append((source_id, row))
+        labels = [] if regression else sorted({row[dataset.label_field] for _, row in table})
+        index = {name: i for i, name in enumerate(labels)}
+        records = []
+        for source_id, row in table:
+            label = float(row[dataset.label_field]) if regression else index[row[dataset.label_field]]
+            try:
+                if dataset.is_text:
+                    payload, views = _text_payload(row[dataset.text_column]), ()
+                else:
+                    payload = _image(row.get(dataset.image_column) or "", path.parent, root)
+                    views = tuple((name, _image(row.get(column) or "", path.parent, root))
+                                  for name, column in view_columns)
+            except BadInput as err:
+                quarantined.append(Quarantined(source_id, str(err)))
+                continue
+            records.append(Record(len(records), source_id, label, payload, views))
+        return SourceData(records, labels, quarantined, listed=len(rows))
 
-    @staticmethod
-    def _text_row(path: Path, line: int, row: dict, dataset, index: dict, records: list, quarantined: list) -> None:
-        text, label = row.get(dataset.text_column) or "", row.get(dataset.label_field) or ""
-        source_id = f"{path.name}:{line}"
-        if not label:
-            quarantined.append(Quarantined(source_id, "missing label"))
-        elif not text.strip():
-            quarantined.append(Quarantined(source_id, "empty text"))
-        else:
-            records.append(Record(len(records), source_id, index[label], text.encode()))
+
+def _image(ref: str, base: Path, root: Path) -> bytes:
+    if not ref:
+        raise BadInput("missing image path")
+    return read_input(_resolve(ref, base), root)
+
+
+def _text_payload(text: str) -> bytes:
+    if not text.strip():
+        raise BadInput("empty text")
+    return text.encode()

@@ -6,18 +6,20 @@ import numpy as np
 
 from augsynth.core.errors import DataError
 from augsynth.data.arrays import ArrayData
-from augsynth.data.base import BadInput, ImageFormat, Record, TextFormat, content_key
+from augsynth.data.base import BadInput, ImageFormat, Quarantined, Record, TextFormat, content_key
 
 
-def decode_records(records: list[Record], fmt: ImageFormat | TextFormat) -> tuple[ArrayData, list[dict]]:
-    """Decode validation/test records; unreadable or mis-shaped ones are quarantined with their reason."""
+def decode_records(records: list[Record], fmt: ImageFormat | TextFormat,
+                   stage: str) -> tuple[ArrayData, list[dict]]:
+    """Decode the records of one split (``stage``: train, validation or test); one that fails is quarantined with its
+    reason and stage (``make_splits`` already left out what does not decode, so this is a safety net)."""
     decoded, labels, quarantined = [], [], []
     for record in records:
         try:
             decoded.append(fmt.decode(record.payload))
             labels.append(record.label)
         except BadInput as err:
-            quarantined.append({"source_id": record.source_id, "reason": str(err)})
+            quarantined.append(Quarantined(record.source_id, str(err), stage).__dict__)
     dtype = np.int64 if all(isinstance(label, int) for label in labels) else np.float32
     labels_array = np.asarray(labels, dtype=dtype)
     if isinstance(fmt, TextFormat):

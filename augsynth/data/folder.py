@@ -1,12 +1,26 @@
-"""``folder:PATH``: one subfolder per class holding .png/.jpg images."""
+"""``folder:PATH``: one subfolder per class holding images (.png, .jpg, .bmp, .gif, .tif, .webp).
+
+Only files inside PATH are read: a symlink that leads out of it, a linked folder (not walked), a file of another
+type and an unreadable file are quarantined with the reason. Hidden files and folders (``.name``) are not inputs.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from augsynth.core.errors import SpecError, clip
 from augsynth.core.paths import refuse_system_folder
-from augsynth.data.base import IMAGE_SUFFIXES, Record, SourceData, SourceSize, data_source
+from augsynth.data.base import (
+    IMAGE_SUFFIXES,
+    BadInput,
+    Quarantined,
+    Record,
+    SourceData,
+    SourceSize,
+    data_source,
+    read_input,
+)
 
 
 def _class_dirs(root: Path) -> list[Path]:
@@ -32,10 +46,38 @@ class FolderSource:
 
     def load(self, arg: str, dataset) -> SourceData:
         root = Path(arg)
+        inside = root.resolve()
         classes = _class_dirs(root)
-        records = []
+        records, quarantined, listed = [], [], 0
         for label, class_dir in enumerate(classes):
-            for file in sorted(class_dir.rglob("*")):
-                if file.is_file() and file.suffix.lower() in IMAGE_SUFFIXES:
-                    records.append(Record(len(records), file.relative_to(root).as_posix(), label, file.read_bytes()))
-        return SourceData(records, [c.name for c in classes])
+            if not class_dir.resolve().is_relative_to(inside):
+                listed += 1
+                quarantined.append(Quarantined(f"{class_dir.name}/", f"the class folder is a link that leads outside "
+                                               f"the data folder (to {class_dir.resolve()}); it was not walked"))
+                continue
+            for file in _entries(class_dir):
+                listed += 1
+                source_id = file.relative_to(root).as_posix()
+                try:
+                    records.append(Record(len(records), source_id, label, _image_bytes(file, inside)))
+                except BadInput as err:
+                    quarantined.append(Quarantined(source_id, str(err)))
+        return SourceData(records, [c.name for c in classes], quarantined, listed)
+
+
+def _entries(folder: Path) -> list[Path]:
+    """Every file under ``folder`` and every linked folder (listed, not walked), sorted; hidden names left out."""
+    found = []
+    for here, folders, files in os.walk(folder):  # does not descend into linked folders
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [Path(here) / name for name in files if not name.startswith(".")]
+        found += [Path(here) / name for name in folders if (Path(here) / name).is_symlink()]
+    return sorted(found)
+
+
+def _image_bytes(file: Path, root: Path) -> bytes:
+    if file.is_symlink() and file.is_dir():
+        raise BadInput(f"linked folder (to {file.resolve()}), not followed: put its images in the class folder")
+    if file.suffix.lower() not in IMAGE_SUFFIXES:
+        raise BadInput(f"unsupported extension '{file.suffix or 'none'}': augsynth reads {', '.join(IMAGE_SUFFIXES)}")
+    return read_input(file, root)

@@ -11,6 +11,7 @@ from sklearn.model_selection import train_test_split
 from augsynth.core.errors import DataError
 from augsynth.core.seeding import SPLIT_STREAM, stream_rng
 from augsynth.data import BadInput, ImageFormat, Quarantined, Record, load_source, payload_format
+from augsynth.data.accounting import tally
 from augsynth.data.base import content_key
 
 
@@ -24,8 +25,16 @@ class Splits:
     classes: list[str]
     payload_format: ImageFormat
     pool: list[Record] = field(default_factory=list)
-    duplicates: int = 0
-    quarantined: list[Quarantined] = field(default_factory=list)
+    duplicates: int = 0  # repeats of a sample with the same label, dropped
+    quarantined: list[Quarantined] = field(default_factory=list)  # at the source stage, before the split
+    listed: int = 0  # inputs the source saw
+
+    def accounting(self) -> dict[str, int]:
+        """The source stage: every input listed is used, quarantined or a dropped duplicate; ``unused`` of the used
+        ones are in no split (beyond ``train_per_class``)."""
+        used = len(self.pool) + len(self.test)
+        counts = tally("source", self.listed, used, len(self.quarantined), duplicates=self.duplicates)
+        return {**counts, "unused": used - len(self.train) - len(self.val) - len(self.test)}
 
     def resized(self, spec) -> Splits:
         """The same test split, with validation and train re-carved for ``spec`` (another ``train_per_class``)."""
@@ -34,20 +43,23 @@ class Splits:
 
 
 def make_splits(spec) -> Splits:
-    """Split the spec's data source. The test split depends only on (seed, test_fraction)."""
+    """Split the spec's usable samples (see ``_usable``). The test split depends only on (seed, test_fraction)."""
     dataset = spec.dataset
     source = load_source(dataset)
-    records, duplicates = _dedupe(source.records, payload_format(dataset))
+    fmt = payload_format(dataset)
+    if isinstance(fmt, ImageFormat):
+        fmt = replace(fmt, shape=_expected_shape(fmt, source.records))
+    records, duplicates, rejected = _usable(source.records, fmt, source.classes)
     strata = _strata(dataset, records)
     pool_idx, test_idx = train_test_split(np.arange(len(records)), test_size=dataset.test_fraction,
                                           stratify=strata, random_state=spec.seed % 2**32)
     pool = [records[i] for i in sorted(pool_idx)]
     val, train = _carve(spec, pool, source.classes)
     test = [records[i] for i in sorted(test_idx)]
-    fmt = payload_format(dataset)
-    if isinstance(fmt, ImageFormat):
-        fmt = replace(fmt, shape=_expected_shape(fmt, records))
-    return Splits(train, val, test, source.classes, fmt, pool, duplicates, list(source.quarantined))
+    splits = Splits(train, val, test, source.classes, fmt, pool, duplicates, [*source.quarantined, *rejected],
+                    source.inputs)
+    splits.accounting()  # a DataError now, should an input the source listed have gone missing
+    return splits
 
 
 def _strata(dataset, records: list[Record], bins: int = 5) -> np.ndarray:
@@ -66,19 +78,36 @@ def _strata(dataset, records: list[Record], bins: int = 5) -> np.ndarray:
     return labels
 
 
-def _dedupe(records: list[Record], fmt: ImageFormat) -> tuple[list[Record], int]:
-    """Drop repeated images (same decoded pixels, whatever the encoding); the first occurrence stays."""
-    seen: set[str] = set()
-    unique = []
+def _usable(records: list[Record], fmt, classes: list[str]) -> tuple[list[Record], int, list[Quarantined]]:
+    """The records that decode (to the required shape), each content once (same pixels whatever the encoding, or the
+    same words): ``(usable, duplicates dropped, quarantined)``.
+
+    A repeat with the same label is dropped and counted; a repeat with another label is quarantined, naming both,
+    since which label is right is unknown (the first occurrence stays).
+    """
+    first: dict[str, Record] = {}
+    usable, duplicates, rejected = [], 0, []
     for record in records:
         try:
             key = content_key(fmt.decode(record.payload))
-        except BadInput:
-            key = record.content_hash  # unreadable: kept, and quarantined when it is decoded for use
-        if key not in seen:
-            seen.add(key)
-            unique.append(record)
-    return unique, len(records) - len(unique)
+        except BadInput as err:
+            rejected.append(Quarantined(record.source_id, str(err)))
+            continue
+        if key not in first:
+            first[key] = record
+            usable.append(record)
+        elif first[key].label == record.label:
+            duplicates += 1
+        else:
+            kept = first[key]
+            rejected.append(Quarantined(record.source_id, f"label conflict: the same content as {kept.source_id}, "
+                                        f"which is labelled {_label_name(kept.label, classes)!r} where this one is "
+                                        f"{_label_name(record.label, classes)!r}; {kept.source_id} is kept"))
+    return usable, duplicates, rejected
+
+
+def _label_name(label: int | float, classes: list[str]) -> str:
+    return classes[label] if classes else f"{label:g}"
 
 
 def _carve(spec, pool: list[Record], classes: list[str]) -> tuple[list[Record], list[Record]]:

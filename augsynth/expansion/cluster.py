@@ -28,13 +28,19 @@ def default_workers() -> int:
 
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Client]:
-    """A client on ``scheduler`` (``tcp://HOST:PORT``), or on a new local cluster of ``workers`` processes."""
+    """A client on ``scheduler`` (``tcp://HOST:PORT``), or on a new local cluster of ``workers`` processes.
+
+    A local cluster listens on the loopback interface only, without the dashboard; its nannies restart a worker
+    whose process dies (its task is retried, up to Dask's ``distributed.scheduler.allowed-failures``). Its logs are
+    silenced: a failed task's error reaches the caller, and printing it again from the worker (or the tracebacks of
+    worker restarts cancelled as a failed job closes the cluster) would only bury it.
+    """
     if scheduler:
         with Client(scheduler) as client:
             yield client
         return
     environ = {"distributed.nanny.pre-spawn-environ": _worker_environ()}
     with dask.config.set(environ), LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                                                processes=True, dashboard_address=":0",
-                                                silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                                                processes=True, host="127.0.0.1", dashboard_address=None,
+                                                silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         yield client

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from distributed import Client, Future, as_completed
+from distributed import Client, Future
 from tqdm.auto import tqdm
 
-from augsynth.core.atomic import write_atomically, write_text_atomically
-from augsynth.core.errors import DataError, SpecError
+from augsynth.core.atomic import make_folder, write_atomically, write_text_atomically, writing
+from augsynth.core.errors import SpecError
+from augsynth.core.gather import finished
+from augsynth.data.accounting import tally
 from augsynth.data.shards import file_sha256, manifest_columns, shard_name
 from augsynth.data.splits import Splits, make_splits
 from augsynth.expansion.cluster import dask_client
@@ -42,7 +45,8 @@ class ExtraShards(Protocol):
 
 @dataclass
 class ExpandResult:
-    """What an expansion produced, and the accounting ``inputs == written + quarantined``."""
+    """What an expansion produced, and the accounting of the train split, ``inputs == written + quarantined``
+    (``written`` counted from the shards' original rows); ``source`` is the accounting before the split."""
 
     out_dir: Path
     inputs: int
@@ -55,14 +59,21 @@ class ExpandResult:
     dropped: int = 0  # text copies that came out empty or unchanged
     synthetic: int = 0  # generated samples written (every one, whatever the gates said)
     synthetic_kept: int = 0  # of those, the ones the gates kept
+    source: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         resumed = f", {self.shards_skipped} of {self.shards} shards already complete" if self.shards_skipped else ""
         dropped = f", {self.dropped} unchanged or empty text copies dropped" if self.dropped else ""
         synthetic = (f", {self.synthetic} synthetic ({self.synthetic_kept} passed the gates)"
                      if self.synthetic else "")
+        source = self.source
+        before = (f"; before the split: {source['quarantined']} of {source['inputs']} inputs quarantined, "
+                  f"{source['duplicates']} duplicates dropped" if source.get("quarantined") or source.get("duplicates")
+                  else "")
+        listed = " (reasons in quarantine.json)" if self.quarantined or source.get("quarantined") else ""
         return (f"inputs {self.inputs} / written {self.written} / quarantined {self.quarantined} "
-                f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic} ({self.out_dir})")
+                f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic}{before}{listed} "
+                f"({self.out_dir})")
 
 
 def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
@@ -78,8 +89,7 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     splits = splits or make_splits(spec)
     size = spec.output.partition_size
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]
-    shards_dir = out_dir / "shards"
-    shards_dir.mkdir(parents=True, exist_ok=True)
+    shards_dir = make_folder(out_dir / "shards")
     total = len(partitions) + (len(extra) if extra is not None else 0)
     _claim(out_dir, spec, splits, total, overwrite, extra.stamp if extra is not None else {})
     done = _complete_entries(out_dir, total)
@@ -88,7 +98,7 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
         spec_json = spec.model_dump_json()
         fitted = json.dumps(_fitted_models(spec, splits, out_dir), sort_keys=True)
         context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
-        with context as active, (out_dir / "manifest.jsonl").open("a") as journal:
+        with context as active:
             shards = str(shards_dir.resolve())
             futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.payload_format, shards,
                                      fitted, pure=False) for i in todo if i < len(partitions)]
@@ -96,24 +106,21 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
             if extra_todo:
                 futures += extra.submit(active, extra_todo, shards, progress)
             with tqdm(total=len(futures), desc=f"expand {spec.name}", unit="shard", disable=not progress) as bar:
-                for future in as_completed(futures):
-                    entry = future.result()
-                    journal.write(json.dumps(entry) + "\n")
-                    journal.flush()
-                    os.fsync(journal.fileno())
+                for _, entry in finished(active, futures, "expand"):
+                    _append(out_dir / "manifest.jsonl", entry)
                     done[entry["partition"]] = entry
                     bar.update()
     entries = [done[i] for i in range(total)]
-    _write_manifest(out_dir, entries, manifest_columns(spec.dataset.task))
+    manifest = _write_manifest(out_dir, entries, manifest_columns(spec.dataset.task))
     quarantine = [q for e in entries for q in e["quarantined"]]
-    result = ExpandResult(out_dir, len(splits.train), sum(e["written"] for e in entries), len(quarantine),
-                          sum(e["rows"] for e in entries), total, total - len(todo), quarantine,
-                          sum(e.get("dropped", 0) for e in entries), sum(e.get("synthetic", 0) for e in entries),
-                          sum(e.get("kept", 0) for e in entries))
-    if result.inputs != result.written + result.quarantined:
-        raise DataError(f"accounting broken: {result.summary()}")
-    (out_dir / "quarantine.json").write_text(json.dumps(quarantine, indent=1))
-    return result
+    written = pc.sum(pc.equal(manifest["origin"], "original")).as_py() or 0
+    tally("train", len(splits.train), written, len(quarantine))
+    write_text_atomically(out_dir / "quarantine.json",
+                          json.dumps([q.__dict__ for q in splits.quarantined] + quarantine, indent=1))
+    return ExpandResult(out_dir, len(splits.train), written, len(quarantine), sum(e["rows"] for e in entries), total,
+                        total - len(todo), quarantine, sum(e.get("dropped", 0) for e in entries),
+                        sum(e.get("synthetic", 0) for e in entries), sum(e.get("kept", 0) for e in entries),
+                        splits.accounting())
 
 
 def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool, synthetic: dict) -> None:
@@ -138,10 +145,19 @@ def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite
 
 
 def _clear(out_dir: Path) -> None:
-    for shard in (out_dir / "shards").glob("*.parquet"):
-        shard.unlink()
-    for name in ("manifest.jsonl", "manifest.parquet", "quarantine.json"):
-        (out_dir / name).unlink(missing_ok=True)
+    with writing(out_dir):
+        for shard in (out_dir / "shards").glob("*.parquet"):
+            shard.unlink()
+        for name in ("manifest.jsonl", "manifest.parquet", "quarantine.json"):
+            (out_dir / name).unlink(missing_ok=True)
+
+
+def _append(journal: Path, entry: dict) -> None:
+    """Add a finished shard's entry to the journal, on disk before the next one (a rerun resumes from it)."""
+    with writing(journal), journal.open("a") as handle:
+        handle.write(json.dumps(entry) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _complete_entries(out_dir: Path, partitions: int) -> dict[int, dict]:
@@ -149,15 +165,24 @@ def _complete_entries(out_dir: Path, partitions: int) -> dict[int, dict]:
     journal = out_dir / "manifest.jsonl"
     entries: dict[int, dict] = {}
     if journal.exists():
-        for line in journal.read_text().splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a crash: its shard is redone
-            if entry.get("partition", partitions) < partitions:
+        for line in journal.read_text(errors="replace").splitlines():
+            entry = _journal_entry(line)
+            if entry is not None and entry["partition"] < partitions:  # else cut short by a crash: shard redone
                 entries[entry["partition"]] = entry
     return {i: e for i, e in entries.items()
             if (path := out_dir / "shards" / shard_name(i)).exists() and file_sha256(path) == e["sha256"]}
+
+
+def _journal_entry(line: str) -> dict | None:
+    """A journal line as an entry, or None when it is not one (cut short by a crash, or not a JSON object)."""
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    fields = {"shard": str, "partition": int, "rows": int, "sha256": str, "quarantined": list}
+    if isinstance(entry, dict) and all(isinstance(entry.get(name), kind) for name, kind in fields.items()):
+        return entry
+    return None
 
 
 def _fitted_models(spec: Spec, splits: Splits, out_dir: Path) -> dict[str, str]:
@@ -170,7 +195,7 @@ def _fitted_models(spec: Spec, splits: Splits, out_dir: Path) -> dict[str, str]:
     return fit_text_models(spec.augment.text, texts, out_dir)
 
 
-def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> None:
+def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> pa.Table:
     """One row per output sample (everything but the pixels) with the shard that holds it."""
     tables = []
     for entry in entries:
@@ -178,5 +203,6 @@ def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> N
         tables.append(table.append_column("shard", pa.array([entry["shard"]] * table.num_rows, pa.string())))
     manifest = pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns + ["shard"]})
     write_atomically(out_dir / "manifest.parquet", lambda temp: pq.write_table(manifest, temp, compression="zstd"))
+    return manifest
 
 

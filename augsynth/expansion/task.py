@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from augsynth.core.errors import DataError
 from augsynth.core.kinds import Origin
-from augsynth.data import BadInput, ImageFormat, Record, TextFormat
+from augsynth.data import BadInput, ImageFormat, Quarantined, Record, TextFormat
 from augsynth.data.shards import Row, shard_schema, write_shard
 from augsynth.image.labels import LabelAdjuster
 from augsynth.image.pipeline import Pipeline
@@ -34,7 +34,8 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
                   shards_dir: str, fitted_json: str = "{}") -> dict:
     """Augment ``records`` (copy 0 is the original), write the shard atomically, return its manifest entry.
 
-    A text copy that comes out empty or unchanged is dropped and counted.
+    A text copy that comes out empty or unchanged is dropped and counted. How many records were written is counted
+    from the shards (their originals), not here, so that the accounting can catch a lost one.
     """
     spec, pipeline, adjuster = _pipeline(spec_json, fitted_json)
     schema = shard_schema(spec.dataset.task)
@@ -45,7 +46,7 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
             content = fmt.decode(record.payload)
             views = [(name, fmt.decode(payload)) for name, payload in record.views]
         except BadInput as err:
-            quarantined.append({"source_id": record.source_id, "reason": str(err)})
+            quarantined.append(Quarantined(record.source_id, str(err), "train").__dict__)
             continue
         for copy in range(spec.augment.copies + 1):
             out, applied = (content, []) if copy == 0 else pipeline.augment(content, record.index, copy)
@@ -64,8 +65,7 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
             label, note = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
             Row(record, 0, name, Origin.SIDE, view, label, [note], "[]").append_to(rows, spec.seed)
     entry = write_shard(pa.table(rows, schema=schema), shards_dir, partition)
-    return {**entry, "inputs": len(records), "written": len(records) - len(quarantined), "quarantined": quarantined,
-            "dropped": dropped}
+    return {**entry, "inputs": len(records), "quarantined": quarantined, "dropped": dropped}
 
 
 def side_camera_label(label: float, side: str, correction: float) -> tuple[float, str]:

@@ -57,7 +57,7 @@ class SyntheticPlan:
         n_classes = len(self.splits.classes)
         prepare_generators(configs_of(self.spec), self.data, self.data_digest, n_classes, self.spec.seed, self.folder,
                            device, client, progress)
-        val, _ = decode_records(self.splits.val, self.splits.payload_format)
+        val, _ = decode_records(self.splits.val, self.splits.payload_format, "validation")
         return prepare_gate(self.data, val, self.data_digest, objective_for(self.spec, n_classes), self.spec.train,
                             self.spec.seed, self.folder, device)
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from distributed import Client, as_completed
+from distributed import Client
 from tqdm.auto import tqdm
 
 from augsynth.core.atomic import write_atomically
+from augsynth.core.gather import finished
 from augsynth.data.arrays import ArrayData
 from augsynth.data.decode import check_no_overlap, decode_records
 from augsynth.data.splits import Splits
@@ -38,9 +39,9 @@ class TrainedGenerator:
 def training_images(splits: Splits) -> tuple[ArrayData, str]:
     """The train split's images and labels, after checking that none is in validation or test (by content hash),
     and a digest of exactly that data."""
-    train, _ = decode_records(splits.train, splits.payload_format)
-    val, _ = decode_records(splits.val, splits.payload_format)
-    test, _ = decode_records(splits.test, splits.payload_format)
+    train, _ = decode_records(splits.train, splits.payload_format, "train")
+    val, _ = decode_records(splits.val, splits.payload_format, "validation")
+    test, _ = decode_records(splits.test, splits.payload_format, "test")
     check_no_overlap({"generator training data": train, "validation": val, "test": test})
     digest = hashlib.sha256(train.images.tobytes() + train.labels.astype(np.int64).tobytes())
     return train, digest.hexdigest()[:16]
@@ -82,8 +83,7 @@ def prepare_generators(configs: list[GeneratorConfig], data: ArrayData, data_dig
         futures = [client.submit(fit_generator, c.model_dump(), ref, n_classes, seed, str(paths[c.label]), "cpu",
                                  False, pure=False) for c in todo]
         with tqdm(total=len(futures), desc="train generators", unit="generator", disable=not progress) as bar:
-            for future in as_completed(futures):
-                future.result()
+            for _ in finished(client, futures, "generator training"):
                 bar.update()
     else:
         for config in todo:

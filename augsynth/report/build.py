@@ -31,6 +31,7 @@ class Classical:
 
 def build_report(spec: Spec, objective: Objective, scores: Scores, *, device: str, test_size: int,
                  validation_size: int, expansion: Expansion, quarantined: Quarantined, duplicates_dropped: int,
+                 accounting: dict[str, dict[str, int]],
                  classical: Classical | None, generators: dict[str, GeneratorSummary], skipped: list[SkippedSize],
                  wall_seconds: float) -> Report:
     """The report of a comparison of ``spec.train.arms``; ``scores`` holds every run, learning curve included."""
@@ -48,7 +49,7 @@ def build_report(spec: Spec, objective: Objective, scores: Scores, *, device: st
                  for arm, by_metric in scores.metrics.items() if arm in config.arms},
         classical_baseline=classical_baseline, classical_arms=classical_arms, generators=generators,
         learning_curve=curve_points(scores, config.arms, config.learning_curve), learning_curve_skipped=skipped,
-        expansion=expansion, quarantined=quarantined, duplicates_dropped=duplicates_dropped,
+        expansion=expansion, quarantined=quarantined, duplicates_dropped=duplicates_dropped, accounting=accounting,
         train_seconds_mean=sum(scores.seconds) / max(1, len(scores.seconds)), wall_seconds=wall_seconds,
     )
 

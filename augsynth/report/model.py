@@ -151,6 +151,7 @@ class Report(_Model):
     expansion: Expansion
     quarantined: Quarantined
     duplicates_dropped: int
+    accounting: dict[str, dict[str, int]]  # per stage: inputs == used + quarantined (+ what was left out, named)
     train_seconds_mean: float
     wall_seconds: float
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from augsynth.core.atomic import write_text_atomically
+from augsynth.core.atomic import make_folder, write_atomically, write_text_atomically
 from augsynth.report.markdown import markdown
 from augsynth.report.model import Report
 from augsynth.report.plots import plot_arms, plot_learning_curve
 
 
 def write_report(report: Report, out_dir: Path) -> None:
-    """Write the JSON report, the PNG plots and a Markdown summary that embeds them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write the JSON report, the PNG plots and a Markdown summary that embeds them, each complete or not at all (a
+    full or read-only disk is a ``DataError`` naming the file)."""
+    make_folder(out_dir)
     write_text_atomically(out_dir / "report.json", report.to_json())
-    plot_arms(report, out_dir / "arms.png")
+    write_atomically(out_dir / "arms.png", lambda temp: plot_arms(report, temp))
     if report.sized_curve():
-        plot_learning_curve(report, out_dir / "learning_curve.png")
-    (out_dir / "report.md").write_text(markdown(report))
+        write_atomically(out_dir / "learning_curve.png", lambda temp: plot_learning_curve(report, temp))
+    write_text_atomically(out_dir / "report.md", markdown(report))

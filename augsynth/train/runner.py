@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from distributed import Client, as_completed
+from distributed import Client
 from tqdm.auto import tqdm
 
+from augsynth.core.gather import finished
 from augsynth.data.arrays import ArrayData
 from augsynth.train.arms import ArmInputs
 from augsynth.train.loop import RunResult, train_once
@@ -40,8 +41,8 @@ def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device
                 train, val, test, pretrain = (refs[id(data)] for data in _arrays(job.inputs))
                 futures[client.submit(train_once, train, val, test, objective, job_config, job.seed, device, pretrain,
                                       pure=False)] = i
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
+            for future, result in finished(client, futures, "training"):
+                results[futures[future]] = result
                 bar.update()
         else:
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):

@@ -18,6 +18,8 @@ from tests.conftest import expect_spec_error
     ({"augment": {"copies": 10**9}}, "augment.copies", "max_copies", {"max_output_rows": 10**11}),
     # min(150 per class x 10 classes, 1797 digits) x (900 copies + the original)
     ({"dataset": {"train_per_class": 150}, "augment": {"copies": 900}}, "augment.copies", "max_output_rows", {}),
+    # each learning-curve size is expanded too: (40 + 400 + 800 + 1200) x 501 rows; the main size alone is 40 x 501
+    ({"augment": {"copies": 500}, "train": {"learning_curve": [40, 80, 120]}}, "augment.copies", "max_output_rows", {}),
     ({"dataset": {"image_size": [16, 100_000]}}, "dataset.image_size", "max_image_pixels", None),
     ({"generate": [{"kind": "cvae", "per_class": 10**9}]}, "generate[0].per_class", "max_generated",
      {"max_output_rows": 10**11}),

@@ -34,12 +34,15 @@ def check_limits(spec: Spec, records: int | None, classes: int | None, generator
         _within(generated, "max_generated", spec, f"generate[{i}].per_class",
                 f"the generators make {generated} samples (per_class {config['per_class']}{per_class}"
                 f"{', with the generators before it' if i else ''})")
-    train = _train_records(spec, records, classes)
-    if train is not None:
+    curve = [n for n in spec.train.learning_curve if n != data.train_amount]  # each size is expanded too
+    trains = [_train_records(spec, size, records, classes) for size in [data.train_amount, *curve]]
+    if trains[0] is not None:
+        train = sum(n for n in trains if n is not None)
         rows = train * (spec.augment.copies + 1) + generated
         _within(rows, "max_output_rows", spec, "augment.copies",
-                f"the expansion writes up to {rows} rows ({train} training samples x (copies {spec.augment.copies} + "
-                f"1){f' + {generated} generated' if generated else ''})")
+                f"the expansion writes up to {rows} rows ({train} training samples"
+                f"{', learning-curve sizes included,' if curve else ''} x (copies {spec.augment.copies} + 1)"
+                f"{f' + {generated} generated' if generated else ''})")
     train_config, runs = spec.train, _training_runs(spec)
     pretraining = train_config.pretrain_steps * train_config.seeds if train_config.pretrain else 0
     steps = train_config.steps * runs + pretraining
@@ -55,14 +58,14 @@ def _within(value: int, limit: str, spec: Spec, where: str, what: str) -> None:
                         fix=f"lower it, or raise limits.{limit} if you mean it (limits: {{{limit}: {value}}})")
 
 
-def _train_records(spec: Spec, records: int | None, classes: int | None) -> int | None:
-    """At most how many training samples (camera views included) the expansion reads, when that is known at load."""
-    data = spec.dataset
-    if data.task == Task.REGRESSION:
-        frames = data.train_size or records
-        return None if frames is None else frames * (3 if data.side_cameras is not None else 1)
-    if data.train_per_class is not None and classes is not None:
-        return data.train_per_class * classes if records is None else min(records, data.train_per_class * classes)
+def _train_records(spec: Spec, amount: int | None, records: int | None, classes: int | None) -> int | None:
+    """At most how many training samples (camera views included) an expansion reads with ``amount`` frames or
+    samples per class (None: all the source has), when that is known at load."""
+    if spec.dataset.task == Task.REGRESSION:
+        frames = amount or records
+        return None if frames is None else frames * (3 if spec.dataset.side_cameras is not None else 1)
+    if amount is not None and classes is not None:
+        return amount * classes if records is None else min(records, amount * classes)
     return records
 
 

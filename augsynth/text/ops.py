@@ -105,7 +105,19 @@ def validate_text_op(raw: Any, path: str, label_kind: str, roots: list[Path]) ->
         raise SpecError(f"{path}.op", f"{op.name} downloads its model from a model hub, and augsynth runs offline",
                         fix="give model_path: a local directory holding the model, or use an offline op "
                             "(SynonymAug, TfIdfAug, SpellingAug, KeyboardAug ...)")
+    if not op.fitted and not op.hub:  # those need a model fitted at run time, or a local model too large to load here
+        _check_builds(op, entry, path)
     return entry
+
+
+def _check_builds(op: TextOp, entry: dict[str, Any], path: str) -> None:
+    """Build the augmenter once, as the expansion will: nlpaug's constructor checks what the parameter types cannot
+    (a keyboard language, a synonym source)."""
+    try:
+        build_augmenter(entry, protect=None, fitted_path=None)
+    except (ValueError, TypeError, RuntimeError) as err:  # nlpaug refuses settings with each of these
+        raise SpecError(path, f"{op.name}: {clip(str(err))}",
+                        fix=f"see the nlpaug documentation of {op.name} for valid values") from None
 
 
 def _checked_values(op: TextOp, raw: dict[str, Any], path: str, roots: list[Path]) -> dict[str, Any]:

@@ -40,5 +40,15 @@ def __getattr__(name: str) -> object:
     return value
 
 
-__all__ = ["DataError", "ExpandResult", "Pipeline", "Spec", "SpecError", "compare", "expand", "load_spec", "preview",
-           "__version__"]
+__all__ = [
+    "DataError",
+    "ExpandResult",
+    "Pipeline",
+    "Spec",
+    "SpecError",
+    "compare",
+    "expand",
+    "load_spec",
+    "preview",
+    "__version__",
+]

@@ -40,8 +40,10 @@ class Calibration:
     def summary(self) -> str:
         spread = f"sd {self.side_correction_sd:.4f}" if self.side_correction_sd is not None else "as declared"
         side = f"; side-camera correction {self.side_correction:+.4f} ({spread})" if self.side_correction else ""
-        return (f"labels.{self.target}.shift_gain = {self.shift_gain:.6f} per pixel ({self.method}: R^2 "
-                f"{self.r2:.4f}, residual RMS {self.residual_rms:.5f} label units, {self.samples} samples){side}")
+        return (
+            f"labels.{self.target}.shift_gain = {self.shift_gain:.6f} per pixel ({self.method}: R^2 "
+            f"{self.r2:.4f}, residual RMS {self.residual_rms:.5f} label units, {self.samples} samples){side}"
+        )
 
 
 def load_for_calibration(path: Path) -> Spec:
@@ -58,15 +60,21 @@ def calibrate(spec: Spec, scenes: int = 200, max_shift_px: int | None = None) ->
     """Estimate the gain for the spec's regression target from its data source."""
     target = spec.dataset.target
     if spec.dataset.task != Task.REGRESSION or target is None:
-        raise SpecError("dataset.task", "calibration estimates the shift gain of a regression target",
-                        fix="set dataset.task: regression and dataset.target")
+        raise SpecError(
+            "dataset.task",
+            "calibration estimates the shift gain of a regression target",
+            fix="set dataset.task: regression and dataset.target",
+        )
     limit = max_shift_px or _largest_shift(spec)
     if spec.dataset.source == "road:procedural":
         return _from_renderer(spec, target, scenes, limit)
     if spec.dataset.side_cameras is not None:
         return _from_side_cameras(spec, target, scenes)
-    raise SpecError("dataset.source", f"cannot calibrate from '{spec.dataset.source}': it has no exact labels and "
-                    "no side-camera images", fix="use road:procedural, or a driving log with dataset.side_cameras")
+    raise SpecError(
+        "dataset.source",
+        f"cannot calibrate from '{spec.dataset.source}': it has no exact labels and no side-camera images",
+        fix="use road:procedural, or a driving log with dataset.side_cameras",
+    )
 
 
 def _largest_shift(spec: Spec) -> int:
@@ -94,8 +102,16 @@ def _from_renderer(spec: Spec, target: str, scenes: int, limit: int) -> Calibrat
         side.append(side_view_label(scene, "left") - label)
         side.append(label - side_view_label(scene, "right"))
     gain, r2, rms = _fit_through_origin(np.concatenate(dx), np.concatenate(dy))
-    return Calibration(target, "renderer ground truth", gain, r2, rms, len(shifts) * scenes,
-                       float(np.mean(side)), float(np.std(side, ddof=1)))
+    return Calibration(
+        target,
+        "renderer ground truth",
+        gain,
+        r2,
+        rms,
+        len(shifts) * scenes,
+        float(np.mean(side)),
+        float(np.std(side, ddof=1)),
+    )
 
 
 def _from_side_cameras(spec: Spec, target: str, frames: int) -> Calibration:
@@ -110,8 +126,11 @@ def _from_side_cameras(spec: Spec, target: str, frames: int) -> Calibration:
             dx.append(shift)
             dy.append(correction if name == "left" else -correction)
     if not dx:
-        raise SpecError("dataset.side_cameras", "no side-camera images were found to calibrate from",
-                        fix="check dataset.side_cameras.left_column / right_column")
+        raise SpecError(
+            "dataset.side_cameras",
+            "no side-camera images were found to calibrate from",
+            fix="check dataset.side_cameras.left_column / right_column",
+        )
     gain, r2, rms = _fit_through_origin(np.array(dx), np.array(dy))
     return Calibration(target, "side-camera phase correlation", gain, r2, rms, len(dx), correction, None)
 
@@ -134,7 +153,9 @@ def write_gain(spec_path: Path, calibration: Calibration) -> None:
     text = spec_path.read_text()
     pattern = re.compile(r"(shift_gain:\s*)([-+0-9.eE]+|null|~)")
     if not pattern.search(text):
-        raise SpecError(f"labels.{calibration.target}.shift_gain", f"no 'shift_gain:' entry in {spec_path} to update",
-                        fix=f"add shift_gain: 0 under labels.{calibration.target}, then rerun with --write")
+        raise SpecError(
+            f"labels.{calibration.target}.shift_gain",
+            f"no 'shift_gain:' entry in {spec_path} to update",
+            fix=f"add shift_gain: 0 under labels.{calibration.target}, then rerun with --write",
+        )
     spec_path.write_text(pattern.sub(lambda m: f"{m.group(1)}{calibration.shift_gain:.6f}", text, count=1))
-

@@ -19,18 +19,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check a spec completely; exit 2 with the problem if it is wrong")
-    for name, text in [("expand", "write augmented shards and the manifest (resumes)"),
-                       ("train", "expand if needed, train every arm over seeds, write the report"),
-                       ("run", "validate + expand + train + report + preview in the output dir")]:
+    for name, text in [
+        ("expand", "write augmented shards and the manifest (resumes)"),
+        ("train", "expand if needed, train every arm over seeds, write the report"),
+        ("run", "validate + expand + train + report + preview in the output dir"),
+    ]:
         command = commands.add_parser(name, help=text)
         command.add_argument("--out", type=Path, help="output dir (default: the spec's output.dir)")
         command.add_argument("--workers", type=int, help="local Dask worker processes (default: CPU count)")
         command.add_argument("--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT")
         command.add_argument("--overwrite", action="store_true", help="replace an expansion of another spec")
-        command.add_argument("--task-timeout", type=_seconds, metavar="SECONDS",
-                             help="end the job when no Dask task has finished for this long (default 1800)")
-    calibrate = commands.add_parser("calibrate", help="estimate a steering target's shift_gain (and side-camera "
-                                    "correction) from exact renderer labels or paired side-camera images")
+        command.add_argument(
+            "--task-timeout",
+            type=_seconds,
+            metavar="SECONDS",
+            help="end the job when no Dask task has finished for this long (default 1800)",
+        )
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="estimate a steering target's shift_gain (and side-camera "
+        "correction) from exact renderer labels or paired side-camera images",
+    )
     calibrate.add_argument("--write", action="store_true", help="write the fitted shift_gain into the spec file")
     calibrate.add_argument("--scenes", type=int, default=200, help="scenes (or frames) to fit on")
     preview = commands.add_parser("preview", help="PNG grid of originals beside augmented copies")
@@ -74,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 _OS_FIXES = {
     errno.ENOSPC: "free space on that disk, or choose an output dir on another one (--out); complete shards are kept "
-                  "and a rerun resumes",
+    "and a rerun resumes",
     errno.EDQUOT: "free space within your quota, or choose another output dir (--out); a rerun resumes",
     errno.EROFS: "the file system is read-only: choose a writable output dir (--out)",
     errno.EACCES: "choose a folder you may write (--out), or change the permissions of that one",
@@ -102,8 +111,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.command == "validate":
         kind, ops = ("text", spec.augment.text) if spec.dataset.is_text else ("image", spec.augment.image)
-        print(f"{args.spec}: valid ({len(ops)} {kind} ops, {spec.augment.copies} copies, "
-              f"arms {', '.join(spec.train.arms)})")
+        print(
+            f"{args.spec}: valid ({len(ops)} {kind} ops, {spec.augment.copies} copies, "
+            f"arms {', '.join(spec.train.arms)})"
+        )
         return 0
     if args.command == "preview":
         from augsynth.run import preview  # each command loads its own stage only
@@ -156,21 +167,30 @@ def _headline(report: Report, out: Path) -> str:
         lines[0] += f" (+ {exp.synthetic} synthetic, {exp.synthetic_kept} kept by the gates)"
     accounting = report.accounting
     if any(stage["quarantined"] for stage in accounting.values()) or report.duplicates_dropped:
-        lines.append("quarantined: " + ", ".join(f"{stage['quarantined']} of {stage['inputs']} {name}"
-                                                 for name, stage in accounting.items())
-                     + f"; {report.duplicates_dropped} duplicates dropped (reasons in report.json)")
+        lines.append(
+            "quarantined: "
+            + ", ".join(f"{stage['quarantined']} of {stage['inputs']} {name}" for name, stage in accounting.items())
+            + f"; {report.duplicates_dropped} duplicates dropped (reasons in report.json)"
+        )
     width = max(14, *(len(arm) + 7 for arm in report.gain))
     lines += [f"{arm:>{width}}: {metric} {fmt(s.mean, report)} {interval(s, report)}" for arm, s in report.arms.items()]
-    lines += [f"{arm + ' - base':>{width}}: {fmt(g.mean, report, True)} {interval(g, report, True)} (paired)"
-              for arm, g in report.gain.items()]
-    lines += [f"{'TSTR ' + name:>{width}}: {metric} {fmt(g.tstr.mean, report)} {interval(g.tstr, report)}; kept "
-              f"{g.kept}/{g.generated}, near copies {g.memorization.rejected}, low confidence {g.confidence_rejected}"
-              for name, g in report.generators.items() if g.tstr]
+    lines += [
+        f"{arm + ' - base':>{width}}: {fmt(g.mean, report, True)} {interval(g, report, True)} (paired)"
+        for arm, g in report.gain.items()
+    ]
+    lines += [
+        f"{'TSTR ' + name:>{width}}: {metric} {fmt(g.tstr.mean, report)} {interval(g.tstr, report)}; kept "
+        f"{g.kept}/{g.generated}, near copies {g.memorization.rejected}, low confidence {g.confidence_rejected}"
+        for name, g in report.generators.items()
+        if g.tstr
+    ]
     for name, g in report.generators.items():
         if g.augmented_plus:
             over = g.augmented_plus.over_augmented
-            lines.append(f"{'+ ' + name + ' - augmented':>{width}}: {fmt(over.mean, report, True)} "
-                         f"{interval(over, report, True)} (paired)")
+            lines.append(
+                f"{'+ ' + name + ' - augmented':>{width}}: {fmt(over.mean, report, True)} "
+                f"{interval(over, report, True)} (paired)"
+            )
     if report.classical_baseline:
         classical = report.classical_baseline
         lines.append(f"{classical.model.replace('_', ' '):>{width}}: {metric} {fmt(classical.mean, report)}")

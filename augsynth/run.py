@@ -39,8 +39,9 @@ def expand_all(spec: Spec, out: str | Path | None = None, *, splits: Splits | No
     """The expansion with the generator stage: generated samples' shards follow the real ones in the same job
     (``options`` as for ``augsynth.expansion.job.expand``; torch loads only when the spec has generators)."""
     splits = splits or make_splits(spec)
-    return expand(spec, out, splits=splits, extra=_synthetic_shards(spec, splits, Path(out or spec.output.dir)),
-                  **options)
+    return expand(
+        spec, out, splits=splits, extra=_synthetic_shards(spec, splits, Path(out or spec.output.dir)), **options
+    )
 
 
 def _synthetic_shards(spec: Spec, splits: Splits, out_dir: Path) -> ExtraShards | None:
@@ -77,8 +78,16 @@ class Prepared:
     accounting: dict[str, dict[str, int]]  # per stage, from independent counts
 
 
-def compare(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
-            client: Client | None = None, overwrite: bool = False, progress: bool = True) -> Report:
+def compare(
+    spec: Spec,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Client | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Report:
     """Expand (resuming), train every arm over ``train.seeds`` seeds, and write the report into ``out``."""
     start = time.perf_counter()
     out_dir = Path(out or spec.output.dir)
@@ -107,12 +116,18 @@ def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: 
     test, test_quarantined = decode_records(splits.test, splits.payload_format, "test")
     context = ArmContext(spec, out_dir, val, test, device)
     check_no_overlap({"train": context.rows("baseline"), "validation": val, "test": test})
-    quarantined = Quarantined(source=[q.__dict__ for q in splits.quarantined], train=expansion.quarantine,
-                              validation=val_quarantined, test=test_quarantined)
-    accounting = {"source": splits.accounting(),
-                  "train": tally("train", expansion.inputs, expansion.written, expansion.quarantined),
-                  "validation": tally("validation", len(splits.val), len(val), len(val_quarantined)),
-                  "test": tally("test", len(splits.test), len(test), len(test_quarantined))}
+    quarantined = Quarantined(
+        source=[q.__dict__ for q in splits.quarantined],
+        train=expansion.quarantine,
+        validation=val_quarantined,
+        test=test_quarantined,
+    )
+    accounting = {
+        "source": splits.accounting(),
+        "train": tally("train", expansion.inputs, expansion.written, expansion.quarantined),
+        "validation": tally("validation", len(splits.val), len(val), len(val_quarantined)),
+        "test": tally("test", len(splits.test), len(test), len(test_quarantined)),
+    }
     return Prepared(splits, expansion, context, quarantined, accounting)
 
 
@@ -138,8 +153,9 @@ def _per_generator_inputs(spec: Spec, context: ArmContext) -> dict[str, ArmInput
     return inputs
 
 
-def _curve_inputs(spec: Spec, prepared: Prepared, client: Client,
-                  progress: bool) -> tuple[dict[tuple[int, str], ArmInputs], list[SkippedSize]]:
+def _curve_inputs(
+    spec: Spec, prepared: Prepared, client: Client, progress: bool
+) -> tuple[dict[tuple[int, str], ArmInputs], list[SkippedSize]]:
     """Inputs of the learning-curve arms at each curve size other than the main one (expanded under
     out/learning_curve), and the sizes the data set is too small for."""
     inputs: dict[tuple[int, str], ArmInputs] = {}
@@ -165,11 +181,15 @@ def _curve_inputs(spec: Spec, prepared: Prepared, client: Client,
 def _jobs(spec: Spec, inputs: dict[str, ArmInputs], curve: dict[tuple[int, str], ArmInputs]) -> list[Job]:
     """One job per arm and seed at the main size, and per curve arm, size and curve seed."""
     main_size = spec.dataset.train_amount
-    jobs = [Job(name, main_size, seed, arm_inputs) for name, arm_inputs in inputs.items()
-            for seed in run_seeds(spec, spec.train.seeds)]
+    jobs = [
+        Job(name, main_size, seed, arm_inputs)
+        for name, arm_inputs in inputs.items()
+        for seed in run_seeds(spec, spec.train.seeds)
+    ]
     curve_seeds = run_seeds(spec, spec.train.learning_curve_seeds or spec.train.seeds)
-    return jobs + [Job(name, size, seed, arm_inputs) for (size, name), arm_inputs in curve.items()
-                   for seed in curve_seeds]
+    return jobs + [
+        Job(name, size, seed, arm_inputs) for (size, name), arm_inputs in curve.items() for seed in curve_seeds
+    ]
 
 
 def _classical(spec: Spec, context: ArmContext, objective: Objective) -> Classical | None:
@@ -179,24 +199,51 @@ def _classical(spec: Spec, context: ArmContext, objective: Objective) -> Classic
         return None
     names = [name for name in spec.train.arms if arm(name).classical] if spec.dataset.is_text else ["baseline"]
     seeds = run_seeds(spec, spec.train.seeds)
-    runs = {name: [classical_score(context.rows(name), context.test, objective, seed) for seed in seeds]
-            for name in names}
+    runs = {
+        name: [classical_score(context.rows(name), context.test, objective, seed) for seed in seeds] for name in names
+    }
     return Classical(classical_name(context.rows("baseline")), runs)
 
 
-def _report(spec: Spec, prepared: Prepared, objective: Objective, scores: Scores, inputs: dict[str, ArmInputs],
-            skipped: list[SkippedSize], device: str, start: float) -> Report:
+def _report(
+    spec: Spec,
+    prepared: Prepared,
+    objective: Objective,
+    scores: Scores,
+    inputs: dict[str, ArmInputs],
+    skipped: list[SkippedSize],
+    device: str,
+    start: float,
+) -> Report:
     """The typed report, with the classical model and the generators' section (``start``: when the run began)."""
     context, expansion = prepared.context, prepared.expansion
-    synthetic = {name: inputs[generator_arm("synthetic", name)].train for name in (c.label for c in configs_of(spec))
-                 if generator_arm("synthetic", name) in inputs}
+    synthetic = {
+        name: inputs[generator_arm("synthetic", name)].train
+        for name in (c.label for c in configs_of(spec))
+        if generator_arm("synthetic", name) in inputs
+    }
     classical = _classical(spec, context, objective)
     generators = generator_report(spec, context.out_dir, context.rows("baseline"), scores, synthetic)
     return build_report(
-        spec, objective, scores, device=device, test_size=len(context.test), validation_size=len(context.val),
-        expansion=Expansion(inputs=expansion.inputs, written=expansion.written, quarantined=expansion.quarantined,
-                            rows=expansion.rows, synthetic=expansion.synthetic,
-                            synthetic_kept=expansion.synthetic_kept),
-        quarantined=prepared.quarantined, duplicates_dropped=prepared.splits.duplicates,
+        spec,
+        objective,
+        scores,
+        device=device,
+        test_size=len(context.test),
+        validation_size=len(context.val),
+        expansion=Expansion(
+            inputs=expansion.inputs,
+            written=expansion.written,
+            quarantined=expansion.quarantined,
+            rows=expansion.rows,
+            synthetic=expansion.synthetic,
+            synthetic_kept=expansion.synthetic_kept,
+        ),
+        quarantined=prepared.quarantined,
+        duplicates_dropped=prepared.splits.duplicates,
         accounting=prepared.accounting,
-        classical=classical, generators=generators, skipped=skipped, wall_seconds=time.perf_counter() - start)
+        classical=classical,
+        generators=generators,
+        skipped=skipped,
+        wall_seconds=time.perf_counter() - start,
+    )

@@ -22,9 +22,13 @@ A = offline.albumentations()
 SPEC = {
     "name": "bench-expand",
     "dataset": {"source": "sklearn:digits", "image_size": 32},
-    "augment": {"copies": 4, "image": [
-        {"op": "Affine", "rotate": [-12, 12], "translate_percent": [-0.08, 0.08], "p": 0.9},
-        {"op": "GaussNoise", "std_range": [0.02, 0.08], "p": 0.5}]},
+    "augment": {
+        "copies": 4,
+        "image": [
+            {"op": "Affine", "rotate": [-12, 12], "translate_percent": [-0.08, 0.08], "p": 0.9},
+            {"op": "GaussNoise", "std_range": [0.02, 0.08], "p": 0.5},
+        ],
+    },
     "output": {"partition_size": 128},
     "train": {"arms": ["baseline", "augmented"]},
 }
@@ -32,8 +36,13 @@ SPEC = {
 
 def bare_loop(images: list[np.ndarray], copies: int) -> float:
     """Seconds for the same augmentations with one Compose and no bookkeeping, in one process."""
-    compose = A.Compose([A.Affine(rotate=(-12, 12), translate_percent=(-0.08, 0.08), p=0.9),
-                         A.GaussNoise(std_range=(0.02, 0.08), p=0.5)], seed=0)
+    compose = A.Compose(
+        [
+            A.Affine(rotate=(-12, 12), translate_percent=(-0.08, 0.08), p=0.9),
+            A.GaussNoise(std_range=(0.02, 0.08), p=0.5),
+        ],
+        seed=0,
+    )
     start = time.perf_counter()
     for image in images:
         for _ in range(copies):

@@ -15,8 +15,12 @@ from augsynth.data.text_corpora import _bbc, _tweets, corpus_path
 from augsynth.text.ops import build_augmenter
 from augsynth.text.pipeline import TextPipeline
 
-OPS = [{"op": "SynonymAug", "aug_p": 0.15}, {"op": "RandomWordAug", "action": "swap", "aug_p": 0.1},
-       {"op": "SpellingAug", "aug_p": 0.1}, {"op": "KeyboardAug", "aug_word_p": 0.1}]
+OPS = [
+    {"op": "SynonymAug", "aug_p": 0.15},
+    {"op": "RandomWordAug", "action": "swap", "aug_p": 0.1},
+    {"op": "SpellingAug", "aug_p": 0.1},
+    {"op": "KeyboardAug", "aug_word_p": 0.1},
+]
 ROUNDS = 7
 
 
@@ -45,9 +49,13 @@ def side_by_side(texts: list[str]) -> dict:
     for _ in range(ROUNDS):
         bare.append(bare_nlpaug(texts))
         ours.append(augsynth_pipeline(texts))
-    result = {"texts": len(texts), "bare_nlpaug_s": bare, "augsynth_s": ours,
-              "bare_texts_per_s": len(texts) / statistics.median(bare),
-              "augsynth_texts_per_s": len(texts) / statistics.median(ours)}
+    result = {
+        "texts": len(texts),
+        "bare_nlpaug_s": bare,
+        "augsynth_s": ours,
+        "bare_texts_per_s": len(texts) / statistics.median(bare),
+        "augsynth_texts_per_s": len(texts) / statistics.median(ours),
+    }
     result["ratio"] = result["augsynth_texts_per_s"] / result["bare_texts_per_s"]
     return result
 
@@ -56,8 +64,12 @@ def main() -> None:
     tweets = [r.payload.decode() for r in _tweets(corpus_path("tweets-sentiment")).records[:500]]
     articles = [r.payload.decode() for r in _bbc(corpus_path("bbc")).records[::20]]
     bare_nlpaug(tweets[:20]), augsynth_pipeline(tweets[:20])  # load WordNet and dictionaries before timing
-    results = {"ops": [op["op"] for op in OPS], "rounds": ROUNDS,
-               "tweets": side_by_side(tweets), "articles": side_by_side(articles)}
+    results = {
+        "ops": [op["op"] for op in OPS],
+        "rounds": ROUNDS,
+        "tweets": side_by_side(tweets),
+        "articles": side_by_side(articles),
+    }
     results["ratio"] = min(results["tweets"]["ratio"], results["articles"]["ratio"])  # the worse of the two
     print(json.dumps({key: results[key]["ratio"] for key in ("tweets", "articles")} | {"ratio": results["ratio"]}))
     target = Path(__file__).parent / "results" / "text_overhead.json"

@@ -43,8 +43,7 @@ def tiny_spec_dict(out_dir: str | Path = "out/tests", **sections) -> dict:
         "dataset": {"source": "sklearn:digits", "image_size": 16, "train_per_class": 4, "val_per_class": 2},
         "augment": {"copies": 2, "image": copy.deepcopy(TINY_OPS)},
         "output": {"dir": str(out_dir), "partition_size": 16},
-        "train": {"seeds": 2, "steps": 30, "eval_every": 10, "batch_size": 32, "learning_curve": [],
-                  "device": "cpu"},
+        "train": {"seeds": 2, "steps": 30, "eval_every": 10, "batch_size": 32, "learning_curve": [], "device": "cpu"},
     }
     return deep_update(base, sections)
 
@@ -97,8 +96,9 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def make_image_folder(root: Path, classes: tuple[str, ...] = ("ant", "bee", "cat"), per_class: int = 8,
-                      size: int = 12, seed: int = 0) -> Path:
+def make_image_folder(
+    root: Path, classes: tuple[str, ...] = ("ant", "bee", "cat"), per_class: int = 8, size: int = 12, seed: int = 0
+) -> Path:
     """``root/<class>/img_XX.png``: distinct random grayscale PNGs, all of one size."""
     rng = np.random.default_rng(seed)
     for name in classes:

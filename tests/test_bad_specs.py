@@ -57,8 +57,7 @@ def case_path(name: str, scratch: Path) -> Path:
 def _warm_up() -> None:
     """Validate the good specs once, unguarded and silenced: augsynth imports its heavy modules lazily, and that
     must not count against the time limit of the first case."""
-    with contextlib.chdir(CORPUS), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.chdir(CORPUS), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         for path in GOOD:
             main(["validate", str(path)])
 
@@ -96,7 +95,8 @@ def test_bad_spec_is_refused(name, warm, tmp_path, monkeypatch, capsys):
     entry = MANIFEST[name]
     problems = outcome.problems(entry["code"], entry["stderr"])
     assert not problems, "; ".join(f"{category}: {detail}" for category, detail in problems) + (
-        f"\nstderr ({len(outcome.stderr)} chars): {outcome.stderr[:800]}")
+        f"\nstderr ({len(outcome.stderr)} chars): {outcome.stderr[:800]}"
+    )
 
 
 # ---------------------------------------------------------------- status table (python -m tests.test_bad_specs)
@@ -109,8 +109,14 @@ def _one(path: str) -> int:
     """Subprocess side: warm up, then validate ``path`` with a 20 s watchdog that dumps where it hangs."""
     _warm_up()
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    mapped = int(next(line for line in Path("/proc/self/status").read_text().splitlines()
-                      if line.startswith("VmSize:")).split()[1]) * 1024
+    mapped = (
+        int(
+            next(
+                line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmSize:")
+            ).split()[1]
+        )
+        * 1024
+    )
     resource.setrlimit(resource.RLIMIT_AS, (mapped + SUBPROCESS_MEMORY, hard))
     faulthandler.dump_traceback_later(SUBPROCESS_SECONDS, exit=True)
     with contextlib.chdir(CORPUS):
@@ -121,8 +127,14 @@ def _in_subprocess(path: Path) -> tuple[str, str]:
     """(category, detail) of one case run alone: hang, memory, traceback, or how it ended."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     try:
-        done = subprocess.run([sys.executable, "-m", "tests.test_bad_specs", "--one", str(path)], cwd=REPO_ROOT,
-                              env=env, capture_output=True, text=True, timeout=SUBPROCESS_SECONDS + 300)
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.test_bad_specs", "--one", str(path)],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_SECONDS + 300,
+        )
     except subprocess.TimeoutExpired:
         return "hang", f"> {SUBPROCESS_SECONDS} s (killed)"
     err = done.stderr
@@ -157,8 +169,12 @@ def status_table() -> str:
                 first = problems[0][1]
                 cell = (first + ("; " + detail if detail else "")).replace("|", "\\|").replace("\n", " ")
                 rows.append(f"| {name} | {category} | {entry['code']} {entry['stderr']} | {cell[:300]} |")
-    lines = [f"# Bad-spec corpus against the current code: {counts['pass']} of {len(MANIFEST)} pass", "",
-             "| outcome | cases |", "|---|---|"]
+    lines = [
+        f"# Bad-spec corpus against the current code: {counts['pass']} of {len(MANIFEST)} pass",
+        "",
+        "| outcome | cases |",
+        "|---|---|",
+    ]
     lines += [f"| {category} | {n} |" for category, n in counts.most_common()]
     lines += ["", "| case | first failure | expected | what happened |", "|---|---|---|---|", *rows]
     return "\n".join(lines) + "\n"

@@ -93,9 +93,11 @@ def _text_spec(tmp_path: Path, op: dict) -> Path:
     (folder / "texts.csv").write_text("text,label\n" + "".join(f"text number {i},{'ab'[i % 2]}\n" for i in range(12)))
     (folder / "spelling.txt").write_text("text txet\nnumber numbr\n")
     spec = folder / "spec.yaml"
-    spec.write_text(f"version: 1\nname: text\ndataset: {{source: 'csv:{folder / 'texts.csv'}', task: "
-                    f"text-classification, train_per_class: 2, val_per_class: 1}}\naugment:\n  copies: 1\n  text:\n"
-                    f"    - {op}\noutput: {{dir: '{tmp_path / 'out'}'}}\ntrain: {{seeds: 2, learning_curve: []}}\n")
+    spec.write_text(
+        f"version: 1\nname: text\ndataset: {{source: 'csv:{folder / 'texts.csv'}', task: "
+        f"text-classification, train_per_class: 2, val_per_class: 1}}\naugment:\n  copies: 1\n  text:\n"
+        f"    - {op}\noutput: {{dir: '{tmp_path / 'out'}'}}\ntrain: {{seeds: 2, learning_curve: []}}\n"
+    )
     return spec
 
 
@@ -105,15 +107,18 @@ def test_op_file_parameters_resolve_against_the_spec_folder(tmp_path, monkeypatc
     assert spec.augment.text[0]["dict_path"] == str(tmp_path / "project" / "spelling.txt")
 
 
-@pytest.mark.parametrize("op, where, words", [
-    ({"op": "SpellingAug", "dict_path": "/etc/passwd"}, "dict_path", ["outside"]),
-    ({"op": "SpellingAug", "dict_path": "../../../../../../../etc/passwd"}, "dict_path", ["outside"]),
-    ({"op": "SpellingAug", "dict_path": "missing.txt"}, "dict_path", ["does not exist"]),
-    ({"op": "ContextualWordEmbsAug", "model_path": "/"}, "model_path", ["outside"]),
-    ({"op": "RandomWordAug", "action": "explode"}, "action", ["substitute, swap, delete, crop"]),
-    ({"op": "RandomCharAug", "aug_char_max": -1}, "aug_char_max", ["greater than or equal to 0"]),
-    ({"op": "KeyboardAug", "include_numeric": "yes"}, "include_numeric", ["true or false"]),
-])
+@pytest.mark.parametrize(
+    "op, where, words",
+    [
+        ({"op": "SpellingAug", "dict_path": "/etc/passwd"}, "dict_path", ["outside"]),
+        ({"op": "SpellingAug", "dict_path": "../../../../../../../etc/passwd"}, "dict_path", ["outside"]),
+        ({"op": "SpellingAug", "dict_path": "missing.txt"}, "dict_path", ["does not exist"]),
+        ({"op": "ContextualWordEmbsAug", "model_path": "/"}, "model_path", ["outside"]),
+        ({"op": "RandomWordAug", "action": "explode"}, "action", ["substitute, swap, delete, crop"]),
+        ({"op": "RandomCharAug", "aug_char_max": -1}, "aug_char_max", ["greater than or equal to 0"]),
+        ({"op": "KeyboardAug", "include_numeric": "yes"}, "include_numeric", ["true or false"]),
+    ],
+)
 def test_text_op_parameters_are_checked(tmp_path, op, where, words):
     with pytest.raises(SpecError) as info:
         load_spec(_text_spec(tmp_path, op))

@@ -18,11 +18,13 @@ TRAIN = 4 * 10  # train_per_class x 10 digit classes
 
 
 def _spec(partition_size: int = PARTITION):
-    return parse_spec(tiny_spec_dict(
-        dataset={"train_per_class": 4, "val_per_class": 2, "image_size": 16},
-        augment={"copies": COPIES, "image": TINY_OPS},
-        output={"partition_size": partition_size},
-    ))
+    return parse_spec(
+        tiny_spec_dict(
+            dataset={"train_per_class": 4, "val_per_class": 2, "image_size": 16},
+            augment={"copies": COPIES, "image": TINY_OPS},
+            output={"partition_size": partition_size},
+        )
+    )
 
 
 @pytest.fixture(scope="module")

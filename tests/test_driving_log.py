@@ -35,13 +35,24 @@ def driving_log(tmp_path_factory):
 
 
 def log_spec(path, shift_gain=None, **dataset) -> dict:
-    return {"version": 1, "name": "log",
-            "dataset": {"source": f"csv:{path}", "task": "regression", "target": "steering", "image_column": "center",
-                        "image_size": list(SIZE), "train_size": 10, "val_size": 5,
-                        "side_cameras": {"correction": 0.19}, **dataset},
-            "labels": {"steering": {"kind": "steering_angle", "shift_gain": shift_gain}},
-            "augment": {"copies": 1, "image": [{"op": "ShiftX", "limit_px": 8}]},
-            "train": {"model": "pilotnet", "learning_curve": []}}
+    return {
+        "version": 1,
+        "name": "log",
+        "dataset": {
+            "source": f"csv:{path}",
+            "task": "regression",
+            "target": "steering",
+            "image_column": "center",
+            "image_size": list(SIZE),
+            "train_size": 10,
+            "val_size": 5,
+            "side_cameras": {"correction": 0.19},
+            **dataset,
+        },
+        "labels": {"steering": {"kind": "steering_angle", "shift_gain": shift_gain}},
+        "augment": {"copies": 1, "image": [{"op": "ShiftX", "limit_px": 8}]},
+        "train": {"model": "pilotnet", "learning_curve": []},
+    }
 
 
 def test_a_headerless_simulator_log_loads_with_side_views_and_quarantines_bad_labels(driving_log):
@@ -56,8 +67,10 @@ def test_a_headerless_simulator_log_loads_with_side_views_and_quarantines_bad_la
 
 def test_side_camera_calibration_lands_near_the_renderer_gain(driving_log, tmp_path):
     from_log = calibrate(parse_spec(log_spec(driving_log, 0.0)), scenes=FRAMES)
-    road = {**log_spec(driving_log, 0.0), "dataset": {"source": "road:procedural", "task": "regression",
-                                                       "target": "steering", "image_size": list(SIZE)}}
+    road = {
+        **log_spec(driving_log, 0.0),
+        "dataset": {"source": "road:procedural", "task": "regression", "target": "steering", "image_size": list(SIZE)},
+    }
     exact = calibrate(parse_spec(road), scenes=50)
     assert from_log.method.startswith("side-camera") and from_log.r2 > 0.5
     assert from_log.shift_gain == pytest.approx(exact.shift_gain, rel=0.25)

@@ -29,8 +29,12 @@ OPS = [
 
 
 def _digits_spec(**sections):
-    base = {"seed": SEED, "dataset": {"train_per_class": 3, "val_per_class": 2},
-            "augment": {"copies": COPIES, "image": OPS}, "output": {"partition_size": 7}}
+    base = {
+        "seed": SEED,
+        "dataset": {"train_per_class": 3, "val_per_class": 2},
+        "augment": {"copies": COPIES, "image": OPS},
+        "output": {"partition_size": 7},
+    }
     for key, value in sections.items():
         base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
     return parse_spec(tiny_spec_dict(**base))
@@ -133,7 +137,11 @@ def test_resume_rewrites_only_the_missing_shard(expansion, tmp_path, dask_client
     assert again.shards == first.shards
     assert again.shards_skipped == first.shards - 1
     assert (again.inputs, again.written, again.quarantined, again.rows) == (
-        first.inputs, first.written, first.quarantined, first.rows)
+        first.inputs,
+        first.written,
+        first.quarantined,
+        first.rows,
+    )
     after = _shard_state(out)
     assert set(after) == set(before)
     assert after[victim.name][0] == before[victim.name][0]  # same bytes as before
@@ -192,10 +200,18 @@ def _folder_with_bad_images(root):
 
 def test_bad_inputs_are_quarantined_before_the_split(tmp_path, dask_client):
     bad = _folder_with_bad_images(tmp_path / "images")
-    spec = parse_spec(tiny_spec_dict(
-        dataset={"source": f"folder:{tmp_path / 'images'}", "image_size": None, "train_per_class": None,
-                 "val_per_class": 1},
-        augment={"copies": 1}, output={"partition_size": 5}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={
+                "source": f"folder:{tmp_path / 'images'}",
+                "image_size": None,
+                "train_per_class": None,
+                "val_per_class": 1,
+            },
+            augment={"copies": 1},
+            output={"partition_size": 5},
+        )
+    )
     splits = make_splits(spec)
     assert splits.payload_format.shape == (12, 12, 3)
     assert {q.source_id: q.stage for q in splits.quarantined} == dict.fromkeys(bad, "source")
@@ -216,13 +232,22 @@ def test_bad_inputs_are_quarantined_before_the_split(tmp_path, dask_client):
 
 def test_image_size_resizes_instead_of_quarantining(tmp_path):
     _folder_with_bad_images(tmp_path / "images")
-    spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{tmp_path / 'images'}", "image_size": 12,
-                                              "train_per_class": None, "val_per_class": 1}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={
+                "source": f"folder:{tmp_path / 'images'}",
+                "image_size": 12,
+                "train_per_class": None,
+                "val_per_class": 1,
+            }
+        )
+    )
     splits = make_splits(spec)
     records = {r.source_id: r for r in splits.train + splits.val + splits.test}
     assert splits.payload_format.decode(records["b/zz_odd_size.png"].payload).shape == (12, 12, 3)
     assert [(q.source_id, q.reason) for q in splits.quarantined] == [
-        ("a/corrupt.png", "unreadable image: not in an image format PIL knows")]
+        ("a/corrupt.png", "unreadable image: not in an image format PIL knows")
+    ]
 
 
 def test_csv_rows_without_label_or_file_are_quarantined(tmp_path):
@@ -239,8 +264,18 @@ def test_csv_rows_without_label_or_file_are_quarantined(tmp_path):
     lines += ["imgs/unlabelled.png,", "imgs/missing.png,dog"]
     table = tmp_path / "labels.csv"
     table.write_text("\n".join(lines) + "\n")
-    spec = parse_spec(tiny_spec_dict(dataset={"source": f"csv:{table}", "image_size": None, "train_per_class": None,
-                                              "val_per_class": 1, "image_column": "path", "label_column": "kind"}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={
+                "source": f"csv:{table}",
+                "image_size": None,
+                "train_per_class": None,
+                "val_per_class": 1,
+                "image_column": "path",
+                "label_column": "kind",
+            }
+        )
+    )
     splits = make_splits(spec)
     reasons = {q.source_id: q.reason for q in splits.quarantined}
     assert len(reasons) == 2
@@ -258,14 +293,18 @@ def test_csv_rows_without_label_or_file_are_quarantined(tmp_path):
 
 
 def test_crop_larger_than_the_image_is_caught_at_load():
-    raw = tiny_spec_dict(dataset={"train_per_class": 2}, augment={"copies": 1, "image": [
-        {"op": "RandomCrop", "height": 32, "width": 32}]})
+    raw = tiny_spec_dict(
+        dataset={"train_per_class": 2},
+        augment={"copies": 1, "image": [{"op": "RandomCrop", "height": 32, "width": 32}]},
+    )
     expect_spec_error(raw, "augment.image[0]", ["RandomCrop cannot run on (16, 16) images", "(32, 32)"])
 
 
 def test_shape_changing_op_is_refused_at_load():
-    raw = tiny_spec_dict(dataset={"train_per_class": 2}, augment={"copies": 1, "image": [
-        {"op": "PadIfNeeded", "min_height": 20, "min_width": 20}]})
+    raw = tiny_spec_dict(
+        dataset={"train_per_class": 2},
+        augment={"copies": 1, "image": [{"op": "PadIfNeeded", "min_height": 20, "min_width": 20}]},
+    )
     expect_spec_error(raw, "augment.image", ["turn (16, 16) images into (20, 20)", "RandomCrop"])
 
 

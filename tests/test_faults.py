@@ -34,12 +34,18 @@ from tests.conftest import REPO_ROOT, make_image_folder, png_bytes, tiny_spec_di
 NO_WORKERS_TIMEOUT = 3  # seconds, for these tests (the default is 30)
 SHARDS = 20
 # 40 digits in 20 shards of 2, 40 copies each: a few seconds of work, so that a fault lands mid-expand
-FAULT_SPEC = {"dataset": {"image_size": 32, "train_per_class": 4},
-              "augment": {"copies": 40, "image": [
-                  {"op": "Affine", "rotate": [-12, 12], "p": 1.0},
-                  {"op": "ElasticTransform", "alpha": 8, "sigma": 4, "p": 1.0},
-                  {"op": "GaussNoise", "std_range": [0.05, 0.1], "p": 1.0}]},
-              "output": {"partition_size": 2}}
+FAULT_SPEC = {
+    "dataset": {"image_size": 32, "train_per_class": 4},
+    "augment": {
+        "copies": 40,
+        "image": [
+            {"op": "Affine", "rotate": [-12, 12], "p": 1.0},
+            {"op": "ElasticTransform", "alpha": 8, "sigma": 4, "p": 1.0},
+            {"op": "GaussNoise", "std_range": [0.05, 0.1], "p": 1.0},
+        ],
+    },
+    "output": {"partition_size": 2},
+}
 
 
 def _spec_file(tmp_path: Path) -> Path:
@@ -65,12 +71,29 @@ class Job:
 
     def __init__(self, spec: Path, out: Path, logs: Path, workers: int):
         self.out, self.logs = out, logs
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-               "DASK_AUGSYNTH__NO_WORKERS_TIMEOUT": f"{NO_WORKERS_TIMEOUT}s"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+            "DASK_AUGSYNTH__NO_WORKERS_TIMEOUT": f"{NO_WORKERS_TIMEOUT}s",
+        }
         with (logs.with_suffix(".out")).open("w") as stdout, (logs.with_suffix(".err")).open("w") as stderr:
-            self.process = subprocess.Popen([sys.executable, "-m", "augsynth.cli", "expand", str(spec), "--workers",
-                                             str(workers), "--out", str(out)], env=env, stdout=stdout, stderr=stderr,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "augsynth.cli",
+                    "expand",
+                    str(spec),
+                    "--workers",
+                    str(workers),
+                    "--out",
+                    str(out),
+                ],
+                env=env,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
 
     def journaled(self) -> int:
         journal = self.out / "manifest.jsonl"
@@ -94,8 +117,11 @@ class Job:
     def finish(self, timeout: float = 300) -> tuple[int, str, str]:
         """Exit code, stdout and stderr once the job has ended."""
         self.process.wait(timeout=timeout)
-        return (self.process.returncode, self.logs.with_suffix(".out").read_text(),
-                self.logs.with_suffix(".err").read_text())
+        return (
+            self.process.returncode,
+            self.logs.with_suffix(".out").read_text(),
+            self.logs.with_suffix(".err").read_text(),
+        )
 
     def kill_session(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -220,8 +246,7 @@ def _remount(where: Path, options: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
 
 
-def test_a_full_disk_ends_with_the_path_keeps_complete_shards_and_a_rerun_completes(tmp_path, tmpfs, jobs,
-                                                                                    reference):
+def test_a_full_disk_ends_with_the_path_keeps_complete_shards_and_a_rerun_completes(tmp_path, tmpfs, jobs, reference):
     disk = tmpfs(sum(map(len, reference.values())) // 1024 // 3)  # room for about a third of the shards
     spec, out = _spec_file(tmp_path), disk / "out"
     code, _, err = jobs(spec, out).finish()
@@ -275,6 +300,7 @@ def test_a_journal_line_that_is_json_but_not_an_entry_is_redone(tmp_path, dask_c
 
 def _png_claiming(width: int, height: int) -> bytes:
     """A 67-byte PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb's header)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -295,13 +321,22 @@ def test_hostile_image_files_are_quarantined_with_reasons_and_the_job_completes(
     bmp = io.BytesIO()
     Image.fromarray(np.random.default_rng(5).integers(0, 256, (12, 12), np.uint8)).save(bmp, format="BMP")
     (root / "c" / "extra.bmp").write_bytes(bmp.getvalue())
-    spec = parse_spec(tiny_spec_dict(tmp_path / "out", dataset={"source": f"folder:{root}", "image_size": None,
-                                                                "train_per_class": None, "val_per_class": 1}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            tmp_path / "out",
+            dataset={"source": f"folder:{root}", "image_size": None, "train_per_class": None, "val_per_class": 1},
+        )
+    )
     result = expand(spec, client=dask_client, progress=False)
     reasons = {q["source_id"]: q for q in json.loads((tmp_path / "out" / "quarantine.json").read_text())}
-    expected = {"a/bomb.png": "image too large", "a/truncated.png": "unreadable image",
-                "a/notes.txt": "unsupported extension '.txt'", "b/escape.png": "leads outside the data folder",
-                "b/dotdot.png": "leads outside the data folder", "c/linked": "linked folder"}
+    expected = {
+        "a/bomb.png": "image too large",
+        "a/truncated.png": "unreadable image",
+        "a/notes.txt": "unsupported extension '.txt'",
+        "b/escape.png": "leads outside the data folder",
+        "b/dotdot.png": "leads outside the data folder",
+        "c/linked": "linked folder",
+    }
     assert reasons.keys() == expected.keys()
     for source_id, words in expected.items():
         assert words in reasons[source_id]["reason"] and reasons[source_id]["stage"] == "source"
@@ -311,8 +346,18 @@ def test_hostile_image_files_are_quarantined_with_reasons_and_the_job_completes(
 
 
 def _csv_spec(table: Path, out: Path, **dataset) -> dict:
-    return tiny_spec_dict(out, dataset={"source": f"csv:{table}", "image_size": None, "train_per_class": None,
-                                        "val_per_class": 1, "image_column": "path", "label_column": "y", **dataset})
+    return tiny_spec_dict(
+        out,
+        dataset={
+            "source": f"csv:{table}",
+            "image_size": None,
+            "train_per_class": None,
+            "val_per_class": 1,
+            "image_column": "path",
+            "label_column": "y",
+            **dataset,
+        },
+    )
 
 
 def test_csv_labels_that_are_missing_nan_inf_or_in_malformed_rows_are_quarantined(tmp_path, dask_client):
@@ -324,18 +369,30 @@ def test_csv_labels_that_are_missing_nan_inf_or_in_malformed_rows_are_quarantine
     for i in range(30):
         (base / "img" / f"{i}.png").write_bytes(png_bytes(rng.integers(0, 256, (10, 10, 3), np.uint8)))
         lines.append(f"img/{i}.png,{rng.uniform(-1, 1):.4f}")
-    bad = {"img/0.png,nan": "missing label ('nan')", "img/1.png,NaN": "missing label ('NaN')",
-           "img/2.png,inf": "non-finite label 'inf'", "img/3.png,-inf": "non-finite label '-inf'",
-           "img/4.png,": "missing label", "img/5.png": "malformed row: 1 cells where the header has 2",
-           "img/6.png,0.5,extra": "malformed row: 3 cells where the header has 2",
-           "img/7.png,oops": "non-numeric label 'oops'", ",0.25": "missing image path",
-           "../outside.png,0.1": "leads outside the data folder", "img/missing.png,0.2": "image file not found"}
+    bad = {
+        "img/0.png,nan": "missing label ('nan')",
+        "img/1.png,NaN": "missing label ('NaN')",
+        "img/2.png,inf": "non-finite label 'inf'",
+        "img/3.png,-inf": "non-finite label '-inf'",
+        "img/4.png,": "missing label",
+        "img/5.png": "malformed row: 1 cells where the header has 2",
+        "img/6.png,0.5,extra": "malformed row: 3 cells where the header has 2",
+        "img/7.png,oops": "non-numeric label 'oops'",
+        ",0.25": "missing image path",
+        "../outside.png,0.1": "leads outside the data folder",
+        "img/missing.png,0.2": "image file not found",
+    }
     table = base / "data.csv"
     table.write_text("\n".join(lines + list(bad)) + "\n")
     raw = _csv_spec(table, tmp_path / "out", task="regression", target="y", val_size=3)
-    spec = parse_spec({**raw, "labels": {"y": {"kind": "scalar", "flip": "keep"}},
-                       "augment": {"copies": 1, "image": [{"op": "GaussNoise", "p": 1.0}]},
-                       "train": {**raw["train"], "model": "pilotnet"}})
+    spec = parse_spec(
+        {
+            **raw,
+            "labels": {"y": {"kind": "scalar", "flip": "keep"}},
+            "augment": {"copies": 1, "image": [{"op": "GaussNoise", "p": 1.0}]},
+            "train": {**raw["train"], "model": "pilotnet"},
+        }
+    )
     result = expand(spec, client=dask_client, progress=False)
     quarantined = json.loads((tmp_path / "out" / "quarantine.json").read_text())
     assert len(quarantined) == len(bad)
@@ -352,13 +409,16 @@ def _labels(out: Path) -> list[float]:
     return read_shards(out, columns=["label"])["label"].to_pylist()
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    ("path,y\nimg/é.png,café\n".encode("latin-1"), ["not UTF-8", "byte 0xe9 on line 2", "Latin-1", "iconv"]),
-    ("path,y\nimg/a.png,x\n".encode("utf-16-le"), ["UTF-16", "iconv -f UTF-16LE"]),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", ["not a CSV table", "NUL bytes"]),
-], ids=["latin-1", "utf-16-without-bom", "binary"])
-def test_a_csv_in_another_encoding_or_a_binary_file_is_named_with_the_fix(tmp_path, write_spec, capsys, content,
-                                                                         words):
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("path,y\nimg/é.png,café\n".encode("latin-1"), ["not UTF-8", "byte 0xe9 on line 2", "Latin-1", "iconv"]),
+        ("path,y\nimg/a.png,x\n".encode("utf-16-le"), ["UTF-16", "iconv -f UTF-16LE"]),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", ["not a CSV table", "NUL bytes"]),
+    ],
+    ids=["latin-1", "utf-16-without-bom", "binary"],
+)
+def test_a_csv_in_another_encoding_or_a_binary_file_is_named_with_the_fix(tmp_path, write_spec, capsys, content, words):
     table = tmp_path / "data.csv"
     table.write_bytes(content)
     assert main(["validate", str(write_spec(_csv_spec(table, tmp_path / "out")))]) == 1

@@ -99,14 +99,16 @@ def test_gate_flags_a_planted_copy_and_passes_an_unseen_digit(digits_splits, tmp
     spec, splits = digits_splits
     data, digest = training_images(splits)
     val, _ = decode_records(splits.val, splits.payload_format, "validation")
-    path = prepare_gate(data, val, digest, objective_for(spec, 10), spec.train, spec.seed, tmp_path,
-                        torch.device("cpu"))
+    path = prepare_gate(
+        data, val, digest, objective_for(spec, 10), spec.train, spec.seed, tmp_path, torch.device("cpu")
+    )
     gate = load_gate(path)
     copy = data.images[:1]
     nudged = np.clip(copy.astype(int) + 3, 0, 255).astype(np.uint8)
     unseen = splits.payload_format.decode(splits.test[0].payload)[None]
-    confidence, ratio = gate.score(np.concatenate([copy, nudged, unseen]),
-                                   np.array([data.labels[0], data.labels[0], splits.test[0].label]))
+    confidence, ratio = gate.score(
+        np.concatenate([copy, nudged, unseen]), np.array([data.labels[0], data.labels[0], splits.test[0].label])
+    )
     assert ratio[0] == 0.0 and ratio[1] < 0.2 and ratio[2] > 0.5
     assert decide(confidence[0], ratio[0], 0.0, 0.2) == "near_copy"
     assert decide(confidence[1], ratio[1], 0.0, 0.2) == "near_copy"
@@ -143,8 +145,10 @@ def test_gates_reject_every_sample_of_a_generator_that_copies_training_images(sp
     GENERATORS._items["copycat"] = COPYCAT  # in-process workers below see this registration
     try:
         spec = parse_spec(spec_dict(generate=[{"kind": "copycat", "per_class": 2, "min_confidence": 0.0}]))
-        with (LocalCluster(n_workers=1, processes=False, dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
-              Client(cluster) as client):
+        with (
+            LocalCluster(n_workers=1, processes=False, dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
+            Client(cluster) as client,
+        ):
             result = expand(spec, client=client, progress=False)
     finally:
         del GENERATORS._items["copycat"]
@@ -193,10 +197,17 @@ def test_synthetic_rows_are_identical_whatever_the_worker_count(spec_dict, tmp_p
 
 
 def test_comparison_reports_every_synthetic_arm(spec_dict, tmp_path, dask_client):
-    spec = parse_spec(spec_dict(
-        generate=_generate(per_class=4, min_confidence=0.0),
-        train={"arms": ["baseline", "augmented", "synthetic", "augmented+synthetic", "pretrained"],
-               "pretrain": "autoencoder", "pretrain_steps": 20, "pretrain_synthetic": True}))
+    spec = parse_spec(
+        spec_dict(
+            generate=_generate(per_class=4, min_confidence=0.0),
+            train={
+                "arms": ["baseline", "augmented", "synthetic", "augmented+synthetic", "pretrained"],
+                "pretrain": "autoencoder",
+                "pretrain_steps": 20,
+                "pretrain_synthetic": True,
+            },
+        )
+    )
     report = compare(spec, tmp_path / "cmp", client=dask_client, progress=False)
     assert set(report.arms) == {"baseline", "augmented", "synthetic", "augmented+synthetic", "pretrained"}
     assert set(report.gain) == set(report.arms) - {"baseline"}
@@ -219,10 +230,12 @@ def test_comparison_reports_every_synthetic_arm(spec_dict, tmp_path, dask_client
 
 def test_generator_spec_errors(spec_dict):
     expect_spec_error(spec_dict(generate=[{"kind": "cvea"}]), "generate[0].kind", ["cvae", "did you mean"])
-    expect_spec_error(spec_dict(generate=[{"kind": "cvae", "epocs": 3}]), "generate[0].epocs",
-                      ["did you mean 'epochs'"])
-    expect_spec_error(spec_dict(generate=[{"kind": "ddpm", "per_class": 0}]), "generate[0].per_class",
-                      ["greater than or equal to 1"])
+    expect_spec_error(
+        spec_dict(generate=[{"kind": "cvae", "epocs": 3}]), "generate[0].epocs", ["did you mean 'epochs'"]
+    )
+    expect_spec_error(
+        spec_dict(generate=[{"kind": "ddpm", "per_class": 0}]), "generate[0].per_class", ["greater than or equal to 1"]
+    )
     expect_spec_error(spec_dict(generate=[{"kind": "cvae"}, {"kind": "cvae"}]), "generate[1].name", ["twice", "name"])
     expect_spec_error(spec_dict(train={"arms": ["baseline", "synthetic"]}), "train.arms", ["generate"])
     expect_spec_error(spec_dict(train={"arms": ["baseline", "pretrained"]}), "train.arms", ["train.pretrain"])

@@ -24,14 +24,31 @@ SHIFT_TOLERANCE = 0.02  # |rule - exact| for shifts up to 12 px after calibratio
 
 def road_spec(tmp_path, ops: list[dict], labels: dict | None = None, **dataset) -> dict:
     return {
-        "version": 1, "name": "road", "seed": 0,
-        "dataset": {"source": "road:procedural", "task": "regression", "target": "steering", "frames": 60,
-                    "image_size": list(SIZE), "train_size": 20, "val_size": 10, **dataset},
+        "version": 1,
+        "name": "road",
+        "seed": 0,
+        "dataset": {
+            "source": "road:procedural",
+            "task": "regression",
+            "target": "steering",
+            "frames": 60,
+            "image_size": list(SIZE),
+            "train_size": 20,
+            "val_size": 10,
+            **dataset,
+        },
         "labels": labels or {"steering": {"kind": "steering_angle", "flip": "negate", "shift_gain": 0.015}},
         "augment": {"copies": 2, "image": ops},
         "output": {"dir": str(tmp_path / "out"), "partition_size": 8},
-        "train": {"model": "pilotnet", "arms": ["baseline", "augmented", "naive"], "seeds": 2, "steps": 20,
-                  "eval_every": 10, "learning_curve": [], "device": "cpu"},
+        "train": {
+            "model": "pilotnet",
+            "arms": ["baseline", "augmented", "naive"],
+            "seeds": 2,
+            "steps": 20,
+            "eval_every": 10,
+            "learning_curve": [],
+            "device": "cpu",
+        },
     }
 
 
@@ -43,15 +60,18 @@ def _augment(ops: list[dict], image: np.ndarray, target: Target, label: float, c
 
 @pytest.mark.parametrize("scene", SCENES[:6])
 def test_flip_rule_equals_the_exact_label_of_the_mirrored_scene(scene):
-    out, _, (label, notes) = _augment([{"op": "HorizontalFlip", "p": 1.0}], render(scene, SIZE), STEERING,
-                                      steering(scene))
+    out, _, (label, notes) = _augment(
+        [{"op": "HorizontalFlip", "p": 1.0}], render(scene, SIZE), STEERING, steering(scene)
+    )
     assert np.array_equal(out, render(scene.mirrored(), SIZE))  # the flipped image IS the mirrored scene
     assert label == steering(scene.mirrored())
     assert notes == ["HorizontalFlip: flip: negate"]
 
 
-@pytest.mark.parametrize("op", [{"op": "ShiftX", "limit_px": 12, "p": 1.0},
-                                {"op": "Affine", "translate_px": {"x": [-12, 12], "y": 0}, "p": 1.0}])
+@pytest.mark.parametrize(
+    "op",
+    [{"op": "ShiftX", "limit_px": 12, "p": 1.0}, {"op": "Affine", "translate_px": {"x": [-12, 12], "y": 0}, "p": 1.0}],
+)
 def test_shift_rule_matches_the_exact_label_of_the_shifted_view_after_calibration(tmp_path, op):
     gain = calibrate(parse_spec(road_spec(tmp_path, [op])), scenes=40).shift_gain
     target = Target("steering", LabelSpec(kind="steering_angle", shift_gain=gain))
@@ -100,13 +120,16 @@ def test_scalar_targets_declare_what_a_flip_does():
     assert LabelAdjuster([{"op": "HorizontalFlip"}], keep).adjust(0.4, [{"op": "HorizontalFlip"}]) == (0.4, [])
 
 
-@pytest.mark.parametrize(("op", "where", "words"), [
-    ({"op": "Rotate", "limit": 10}, "augment.image[0].op", ["Rotate", "steering_angle", "label_invariant"]),
-    ({"op": "Perspective"}, "augment.image[0].op", ["Perspective", "steering_angle"]),
-    ({"op": "VerticalFlip"}, "augment.image[0].op", ["VerticalFlip", "steering_angle"]),
-    ({"op": "Affine", "rotate": [-5, 5]}, "augment.image[0].rotate", ["Affine", "steering_angle", "ShiftX"]),
-    ({"op": "Affine", "translate_px": {"x": [-5, 5], "y": [-2, 2]}}, "augment.image[0]", ["x only"]),
-])
+@pytest.mark.parametrize(
+    ("op", "where", "words"),
+    [
+        ({"op": "Rotate", "limit": 10}, "augment.image[0].op", ["Rotate", "steering_angle", "label_invariant"]),
+        ({"op": "Perspective"}, "augment.image[0].op", ["Perspective", "steering_angle"]),
+        ({"op": "VerticalFlip"}, "augment.image[0].op", ["VerticalFlip", "steering_angle"]),
+        ({"op": "Affine", "rotate": [-5, 5]}, "augment.image[0].rotate", ["Affine", "steering_angle", "ShiftX"]),
+        ({"op": "Affine", "translate_px": {"x": [-5, 5], "y": [-2, 2]}}, "augment.image[0]", ["x only"]),
+    ],
+)
 def test_ops_without_a_rule_for_the_label_kind_are_refused_at_load(tmp_path, op, where, words):
     expect_spec_error(road_spec(tmp_path, [op]), where, words)
 
@@ -159,8 +182,9 @@ def test_expanded_rows_carry_label_before_label_and_rule(tmp_path, dask_client):
 
 def test_a_frame_count_is_only_for_rendered_data(tmp_path):
     raw = road_spec(tmp_path, [{"op": "HorizontalFlip"}])
-    raw["dataset"].update({"source": "sklearn:digits", "task": "classification", "target": None,
-                           "train_size": None, "image_size": 16})
+    raw["dataset"].update(
+        {"source": "sklearn:digits", "task": "classification", "target": None, "train_size": None, "image_size": 16}
+    )
     raw.pop("labels")
     raw["train"].update({"model": "small-cnn", "arms": ["baseline", "augmented"]})
     with pytest.raises(SpecError) as err:

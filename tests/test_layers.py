@@ -45,16 +45,25 @@ def placement(module: str) -> tuple[int, str]:
 def imports_of(path: Path) -> list[tuple[str, int, bool]]:
     """(imported augsynth module, line, inside a function) for every import statement of the file."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    in_function = {id(sub) for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                   for sub in ast.walk(node) if sub is not node}
+    in_function = {
+        id(sub)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for sub in ast.walk(node)
+        if sub is not node
+    }
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             # ``from augsynth.core import offline`` imports the submodule when there is one
-            names = [f"{node.module}.{alias.name}" if (PACKAGE.parent / f"{node.module}.{alias.name}".replace(
-                ".", "/")).with_suffix(".py").exists() else node.module for alias in node.names]
+            names = [
+                f"{node.module}.{alias.name}"
+                if (PACKAGE.parent / f"{node.module}.{alias.name}".replace(".", "/")).with_suffix(".py").exists()
+                else node.module
+                for alias in node.names
+            ]
         else:
             continue
         found += [(name, node.lineno, id(node) in in_function) for name in names if name.split(".")[0] == "augsynth"]
@@ -77,14 +86,12 @@ def test_imports_point_down():
         for target, line, _ in imported:
             target_layer, target_package = placement(target)
             if target_layer > layer or (target_layer == layer and target_package != package):
-                wrong.append(f"{module}:{line} imports {target} ({LAYERS[target_layer]} is not below "
-                             f"{LAYERS[layer]})")
+                wrong.append(f"{module}:{line} imports {target} ({LAYERS[target_layer]} is not below {LAYERS[layer]})")
     assert not wrong, "\n".join(wrong)
 
 
 def test_no_import_cycles():
-    edges = {module: {target for target, _, _ in imported if target != module}
-             for module, imported in graph().items()}
+    edges = {module: {target for target, _, _ in imported if target != module} for module, imported in graph().items()}
     state: dict[str, int] = {}
     cycle: list[str] = []
 
@@ -92,7 +99,7 @@ def test_no_import_cycles():
         state[module] = 1
         for target in sorted(edges.get(module, ())):
             if state.get(target) == 1:
-                cycle.extend(trail[trail.index(target):] + [module, target] if target in trail else [module, target])
+                cycle.extend(trail[trail.index(target) :] + [module, target] if target in trail else [module, target])
                 return True
             if state.get(target) is None and target in edges and visit(target, trail + [module]):
                 return True

@@ -14,22 +14,42 @@ from augsynth.spec.load import parse_spec
 from tests.conftest import expect_spec_error
 
 
-@pytest.mark.parametrize("sections, where, limit, raised", [
-    ({"augment": {"copies": 10**9}}, "augment.copies", "max_copies", {"max_output_rows": 10**11}),
-    # min(150 per class x 10 classes, 1797 digits) x (900 copies + the original)
-    ({"dataset": {"train_per_class": 150}, "augment": {"copies": 900}}, "augment.copies", "max_output_rows", {}),
-    # each learning-curve size is expanded too: (40 + 400 + 800 + 1200) x 501 rows; the main size alone is 40 x 501
-    ({"augment": {"copies": 500}, "train": {"learning_curve": [40, 80, 120]}}, "augment.copies", "max_output_rows", {}),
-    ({"dataset": {"image_size": [16, 100_000]}}, "dataset.image_size", "max_image_pixels", None),
-    ({"generate": [{"kind": "cvae", "per_class": 10**9}]}, "generate[0].per_class", "max_generated",
-     {"max_output_rows": 10**11}),
-    ({"generate": [{"kind": "cvae", "per_class": 6_000}, {"kind": "cgan", "per_class": 6_000}]},
-     "generate[1].per_class", "max_generated", {"max_output_rows": 10**11}),
-    ({"generate": [{"kind": "cvae", "epochs": 10**9}]}, "generate[0].epochs", "max_generator_epochs", {}),
-    ({"train": {"steps": 10**6}}, "train.steps", "max_train_steps", {}),  # 2 arms x 2 seeds
-    ({"augment": {"image": [{"op": "CoarseDropout", "num_holes_range": [10**9, 10**9]}]}},
-     "augment.image[0].num_holes_range", "max_op_number", None),
-])
+@pytest.mark.parametrize(
+    "sections, where, limit, raised",
+    [
+        ({"augment": {"copies": 10**9}}, "augment.copies", "max_copies", {"max_output_rows": 10**11}),
+        # min(150 per class x 10 classes, 1797 digits) x (900 copies + the original)
+        ({"dataset": {"train_per_class": 150}, "augment": {"copies": 900}}, "augment.copies", "max_output_rows", {}),
+        # each learning-curve size is expanded too: (40 + 400 + 800 + 1200) x 501 rows; the main size alone is 40 x 501
+        (
+            {"augment": {"copies": 500}, "train": {"learning_curve": [40, 80, 120]}},
+            "augment.copies",
+            "max_output_rows",
+            {},
+        ),
+        ({"dataset": {"image_size": [16, 100_000]}}, "dataset.image_size", "max_image_pixels", None),
+        (
+            {"generate": [{"kind": "cvae", "per_class": 10**9}]},
+            "generate[0].per_class",
+            "max_generated",
+            {"max_output_rows": 10**11},
+        ),
+        (
+            {"generate": [{"kind": "cvae", "per_class": 6_000}, {"kind": "cgan", "per_class": 6_000}]},
+            "generate[1].per_class",
+            "max_generated",
+            {"max_output_rows": 10**11},
+        ),
+        ({"generate": [{"kind": "cvae", "epochs": 10**9}]}, "generate[0].epochs", "max_generator_epochs", {}),
+        ({"train": {"steps": 10**6}}, "train.steps", "max_train_steps", {}),  # 2 arms x 2 seeds
+        (
+            {"augment": {"image": [{"op": "CoarseDropout", "num_holes_range": [10**9, 10**9]}]}},
+            "augment.image[0].num_holes_range",
+            "max_op_number",
+            None,
+        ),
+    ],
+)
 def test_a_limit_is_named_and_can_be_raised(spec_dict, sections, where, limit, raised):
     """``raised``: other limits the same spec needs raised too; None where raising the limit would make the load do
     the work (a 1.6-megapixel test image, 10^9 holes in it): the error is what is tested."""
@@ -41,11 +61,21 @@ def test_a_limit_is_named_and_can_be_raised(spec_dict, sections, where, limit, r
 
 
 def test_frames_limit(tmp_path):
-    raw = {"name": "road", "dataset": {"source": "road:procedural", "task": "regression", "target": "steering",
-                                       "frames": 10**9, "image_size": [32, 80], "train_size": 30},
-           "labels": {"steering": {"kind": "steering_angle", "shift_gain": 0.02}},
-           "augment": {"copies": 1, "image": [{"op": "HorizontalFlip"}]}, "output": {"dir": str(tmp_path)},
-           "train": {"model": "pilotnet", "seeds": 2, "steps": 10, "learning_curve": [], "device": "cpu"}}
+    raw = {
+        "name": "road",
+        "dataset": {
+            "source": "road:procedural",
+            "task": "regression",
+            "target": "steering",
+            "frames": 10**9,
+            "image_size": [32, 80],
+            "train_size": 30,
+        },
+        "labels": {"steering": {"kind": "steering_angle", "shift_gain": 0.02}},
+        "augment": {"copies": 1, "image": [{"op": "HorizontalFlip"}]},
+        "output": {"dir": str(tmp_path)},
+        "train": {"model": "pilotnet", "seeds": 2, "steps": 10, "learning_curve": [], "device": "cpu"},
+    }
     expect_spec_error(raw, "dataset.frames", ["limits.max_frames"])
     raw["limits"] = {"max_frames": 10**9}
     assert parse_spec(raw).dataset.frames == 10**9  # counting frames renders none
@@ -69,43 +99,71 @@ def _mapped_bytes() -> int:
         return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
 
 
-@pytest.mark.parametrize("sections, where, words", [
-    ({"augment": {"copies": True}}, "augment.copies", ["valid integer"]),
-    ({"augment": {"copies": 1e40}}, "augment.copies", ["valid integer"]),
-    ({"augment": {"copies": "4"}}, "augment.copies", ["valid integer"]),
-    ({"seed": 1234567890123456789012345678901}, "seed", ["less than or equal to 4294967295"]),
-    ({"dataset": {"image_size": [-4, 16]}}, "dataset.image_size", ["greater than 0"]),
-    ({"dataset": {"image_size": [16]}}, "dataset.image_size", ["[height, width]"]),
-    ({"train": {"lr": math.inf}}, "train.lr", ["finite"]),
-    ({"train": {"lr": True}}, "train.lr", ["not true"]),
-    ({"train": {"weight_decay": math.nan}}, "train.weight_decay", ["finite"]),
-    ({"dataset": {"test_fraction": -math.inf}}, "dataset.test_fraction", ["finite"]),
-    ({"augment": {"image": [{"op": "Affine", "rotate": [math.nan, math.nan]}]}}, "augment.image[0].rotate",
-     ["finite"]),
-    ({"augment": {"image": [{"op": "Affine", "scale": {"x": [1.0, math.inf], "y": 1.0}}]}}, "augment.image[0].scale",
-     ["finite"]),
-    ({"augment": {"image": [{"op": "Affine", "rotate": [12, -12]}]}}, "augment.image[0].rotate", ["low <= high"]),
-    ({"generate": [{"kind": "cgan", "lr": math.nan}]}, "generate[0].lr", ["finite"]),
-    ({"generate": [{"kind": "cvae", "beta": math.inf}]}, "generate[0].beta", ["finite"]),
-])
+@pytest.mark.parametrize(
+    "sections, where, words",
+    [
+        ({"augment": {"copies": True}}, "augment.copies", ["valid integer"]),
+        ({"augment": {"copies": 1e40}}, "augment.copies", ["valid integer"]),
+        ({"augment": {"copies": "4"}}, "augment.copies", ["valid integer"]),
+        ({"seed": 1234567890123456789012345678901}, "seed", ["less than or equal to 4294967295"]),
+        ({"dataset": {"image_size": [-4, 16]}}, "dataset.image_size", ["greater than 0"]),
+        ({"dataset": {"image_size": [16]}}, "dataset.image_size", ["[height, width]"]),
+        ({"train": {"lr": math.inf}}, "train.lr", ["finite"]),
+        ({"train": {"lr": True}}, "train.lr", ["not true"]),
+        ({"train": {"weight_decay": math.nan}}, "train.weight_decay", ["finite"]),
+        ({"dataset": {"test_fraction": -math.inf}}, "dataset.test_fraction", ["finite"]),
+        (
+            {"augment": {"image": [{"op": "Affine", "rotate": [math.nan, math.nan]}]}},
+            "augment.image[0].rotate",
+            ["finite"],
+        ),
+        (
+            {"augment": {"image": [{"op": "Affine", "scale": {"x": [1.0, math.inf], "y": 1.0}}]}},
+            "augment.image[0].scale",
+            ["finite"],
+        ),
+        ({"augment": {"image": [{"op": "Affine", "rotate": [12, -12]}]}}, "augment.image[0].rotate", ["low <= high"]),
+        ({"generate": [{"kind": "cgan", "lr": math.nan}]}, "generate[0].lr", ["finite"]),
+        ({"generate": [{"kind": "cvae", "beta": math.inf}]}, "generate[0].beta", ["finite"]),
+    ],
+)
 def test_numbers_are_whole_finite_and_in_range(spec_dict, sections, where, words):
     expect_spec_error(spec_dict(**sections), where, words)
 
 
 def test_non_finite_label_settings_are_refused(spec_dict):
-    raw = {"name": "road", "dataset": {"source": "road:procedural", "task": "regression", "target": "steering",
-                                       "frames": 100, "image_size": [32, 80], "train_size": 30},
-           "labels": {"steering": {"kind": "steering_angle", "shift_gain": math.nan}},
-           "train": {"model": "pilotnet", "seeds": 2, "learning_curve": []}}
+    raw = {
+        "name": "road",
+        "dataset": {
+            "source": "road:procedural",
+            "task": "regression",
+            "target": "steering",
+            "frames": 100,
+            "image_size": [32, 80],
+            "train_size": 30,
+        },
+        "labels": {"steering": {"kind": "steering_angle", "shift_gain": math.nan}},
+        "train": {"model": "pilotnet", "seeds": 2, "learning_curve": []},
+    }
     expect_spec_error(raw, "labels.steering.shift_gain", ["finite"])
     raw["labels"]["steering"] = {"kind": "steering_angle", "shift_gain": 0.02, "range": [-math.inf, 1]}
     expect_spec_error(raw, "labels.steering.range[0]", ["finite"])
 
 
 def test_shiftx_wider_than_the_image_is_refused(tmp_path):
-    raw = {"name": "road", "dataset": {"source": "road:procedural", "task": "regression", "target": "steering",
-                                       "frames": 100, "image_size": [32, 80], "train_size": 30},
-           "labels": {"steering": {"kind": "steering_angle", "shift_gain": 0.02}},
-           "augment": {"copies": 1, "image": [{"op": "ShiftX", "limit_px": 80}]}, "output": {"dir": str(tmp_path)},
-           "train": {"model": "pilotnet", "seeds": 2, "learning_curve": [], "device": "cpu"}}
+    raw = {
+        "name": "road",
+        "dataset": {
+            "source": "road:procedural",
+            "task": "regression",
+            "target": "steering",
+            "frames": 100,
+            "image_size": [32, 80],
+            "train_size": 30,
+        },
+        "labels": {"steering": {"kind": "steering_angle", "shift_gain": 0.02}},
+        "augment": {"copies": 1, "image": [{"op": "ShiftX", "limit_px": 80}]},
+        "output": {"dir": str(tmp_path)},
+        "train": {"model": "pilotnet", "seeds": 2, "learning_curve": [], "device": "cpu"},
+    }
     expect_spec_error(raw, "augment.image[0].limit_px", ["image width 80"])

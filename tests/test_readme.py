@@ -13,8 +13,9 @@ from tests.conftest import REPO_ROOT
 README = REPO_ROOT / "README.md"
 CI_SCRIPT = REPO_ROOT / ".ci" / "run"
 SHELL_LANGUAGES = {"bash", "sh", "shell", "console", "zsh", "shell-session"}
-FENCE = re.compile(r"^(?P<fence>```+|~~~+)[ \t]*(?P<lang>[^\s`]*)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                   re.MULTILINE | re.DOTALL)
+FENCE = re.compile(
+    r"^(?P<fence>```+|~~~+)[ \t]*(?P<lang>[^\s`]*)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL
+)
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
@@ -42,8 +43,10 @@ def shell_commands(text: str) -> list[str]:
 
 def test_readme_quick_start_commands():
     commands = shell_commands(README.read_text())
-    assert commands[:2] == ["pip install -e . && augsynth run pipelines/digits.yaml",
-                            'pip install -e ".[dev]" && pytest']
+    assert commands[:2] == [
+        "pip install -e . && augsynth run pipelines/digits.yaml",
+        'pip install -e ".[dev]" && pytest',
+    ]
 
 
 @pytest.mark.parametrize("name", ["digits.yaml", "steering.yaml", "digits-generators.yaml"])

@@ -56,8 +56,11 @@ def test_naive_trains_on_the_same_images_with_unadjusted_labels(regression):
 
 def test_cli_run_writes_report_and_captioned_preview(regression, write_spec, tmp_path, capsys):
     _, _, _, raw = regression
-    raw = {**raw, "output": {"dir": str(tmp_path / "cli"), "partition_size": 8},
-           "train": {**raw["train"], "learning_curve": [], "classical_baseline": False}}
+    raw = {
+        **raw,
+        "output": {"dir": str(tmp_path / "cli"), "partition_size": 8},
+        "train": {**raw["train"], "learning_curve": [], "classical_baseline": False},
+    }
     assert main(["run", str(write_spec(raw)), "--workers", "1"]) == 0
     printed = capsys.readouterr().out
     assert "naive - base" in printed and "mae" in printed

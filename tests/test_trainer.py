@@ -26,13 +26,21 @@ MAIN_SIZE = 4
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory, dask_client):
-    spec = parse_spec(tiny_spec_dict(
-        dataset={"train_per_class": MAIN_SIZE, "val_per_class": 2},
-        augment={"copies": 1},
-        output={"partition_size": 20},
-        train={"seeds": SEEDS, "steps": 30, "eval_every": 10, "batch_size": 32, "learning_curve": [2, 500],
-               "device": "cpu"},
-    ))
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={"train_per_class": MAIN_SIZE, "val_per_class": 2},
+            augment={"copies": 1},
+            output={"partition_size": 20},
+            train={
+                "seeds": SEEDS,
+                "steps": 30,
+                "eval_every": 10,
+                "batch_size": 32,
+                "learning_curve": [2, 500],
+                "device": "cpu",
+            },
+        )
+    )
     out = tmp_path_factory.mktemp("compare")
     report = compare(spec, out, client=dask_client, progress=False)
     return spec, out, report
@@ -87,7 +95,11 @@ def test_learning_curve_points(comparison):
     _, out, report = comparison
     points = report.learning_curve
     assert [(p.train_size, p.arm) for p in points] == [
-        (2, "augmented"), (2, "baseline"), (MAIN_SIZE, "augmented"), (MAIN_SIZE, "baseline")]
+        (2, "augmented"),
+        (2, "baseline"),
+        (MAIN_SIZE, "augmented"),
+        (MAIN_SIZE, "baseline"),
+    ]
     for point in points:
         assert point.n == SEEDS
         assert 0.0 <= point.mean <= 1.0
@@ -121,10 +133,19 @@ def test_report_files(comparison):
     saved = json.loads((out / "report.json").read_text())
     assert Report.model_validate(saved) == report
     # the keys DESIGN.md promises
-    assert {"task", "metric", "higher_is_better", "test_size", "arms", "gain", "classical_baseline",
-            "learning_curve"} <= set(saved)
-    assert set(saved["arms"]["augmented"]) == {"mean", "ci95", "runs"} and {"mean", "ci95"} <= set(saved["gain"][
-        "augmented"])
+    assert {
+        "task",
+        "metric",
+        "higher_is_better",
+        "test_size",
+        "arms",
+        "gain",
+        "classical_baseline",
+        "learning_curve",
+    } <= set(saved)
+    assert set(saved["arms"]["augmented"]) == {"mean", "ci95", "runs"} and {"mean", "ci95"} <= set(
+        saved["gain"]["augmented"]
+    )
     assert {"model", "mean"} <= set(saved["classical_baseline"])
     assert all({"train_size", "arm", "mean", "ci95"} <= set(point) for point in saved["learning_curve"])
     markdown = (out / "report.md").read_text()
@@ -208,16 +229,16 @@ def test_check_no_overlap_refuses_a_shared_image():
     a, b, c = (rng.integers(0, 256, size=(8, 8), dtype=np.uint8) for _ in range(3))
     check_no_overlap({"train": _data([a, b], [0, 1]), "test": _data([c], [0])})  # disjoint: fine
     with pytest.raises(DataError, match="train and test"):
-        check_no_overlap({"train": _data([a, b], [0, 1]), "validation": _data([c], [1]),
-                          "test": _data([c.copy(), b.copy()], [0, 1])})
+        check_no_overlap(
+            {"train": _data([a, b], [0, 1]), "validation": _data([c], [1]), "test": _data([c.copy(), b.copy()], [0, 1])}
+        )
 
 
 def test_check_no_overlap_ignores_labels_and_checks_every_pair():
     image = np.full((8, 8), 7, np.uint8)
     other = np.zeros((8, 8), np.uint8)
     with pytest.raises(DataError, match="validation and test"):
-        check_no_overlap({"train": _data([other], [0]), "validation": _data([image], [0]),
-                          "test": _data([image], [1])})
+        check_no_overlap({"train": _data([other], [0]), "validation": _data([image], [0]), "test": _data([image], [1])})
 
 
 def test_batches_have_a_fixed_size_and_cover_every_sample():

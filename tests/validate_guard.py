@@ -96,8 +96,12 @@ class Outcome:
         return found
 
 
-def validate(path: str | Path, seconds: float = SECONDS, memory: int = MEMORY,
-             captured: Callable[[], tuple[str, str]] | None = None) -> Outcome:
+def validate(
+    path: str | Path,
+    seconds: float = SECONDS,
+    memory: int = MEMORY,
+    captured: Callable[[], tuple[str, str]] | None = None,
+) -> Outcome:
     """``augsynth validate PATH`` through ``augsynth.cli.main``. Its stdout and stderr are captured here, or, given
     ``captured`` (e.g. ``lambda: tuple(capsys.readouterr())``), read from the caller's capture afterwards."""
     out, err = io.StringIO(), io.StringIO()

@@ -88,6 +88,7 @@ def write_error(path: Path, err: OSError) -> DataError:
     code = err.errno
     reason = f"{os.strerror(code)} ({errno.errorcode.get(code, code)})" if code else str(err)
     fix = FIXES.get(code, f"check that the folder exists and is writable, or {ELSEWHERE}")
-    return DataError(f"cannot write {path}: {reason}. Fix: {fix}. Files already complete are kept (written under a "
-                     "temporary name and renamed), so running the same command again resumes")
-
+    return DataError(
+        f"cannot write {path}: {reason}. Fix: {fix}. Files already complete are kept (written under a "
+        "temporary name and renamed), so running the same command again resumes"
+    )

@@ -57,19 +57,23 @@ def finished(client: Client, futures: Iterable[Future], what: str) -> Iterator[t
                 last_finish = now
                 continue
             if now - last_finish > task_timeout:
-                raise DataError(f"no {what} task finished in the last {format_time(task_timeout)} "
-                                f"({pending.count()} unfinished): a task is stuck or far slower than expected; "
-                                f"{RESUME}. Fix: find why the task hangs, or allow more time with "
-                                "--task-timeout SECONDS (or DASK_AUGSYNTH__TASK_TIMEOUT=2h)")
+                raise DataError(
+                    f"no {what} task finished in the last {format_time(task_timeout)} "
+                    f"({pending.count()} unfinished): a task is stuck or far slower than expected; "
+                    f"{RESUME}. Fix: find why the task hangs, or allow more time with "
+                    "--task-timeout SECONDS (or DASK_AUGSYNTH__TASK_TIMEOUT=2h)"
+                )
             if now >= next_probe:
                 next_probe = now + PROBE_SECONDS
                 workerless_since = None if _workers(client) else workerless_since or now
                 if workerless_since is not None and now - workerless_since > no_workers:
-                    raise DataError(f"the Dask cluster has had no worker for {format_time(no_workers)} while "
-                                    f"{pending.count()} {what} tasks were unfinished: every worker died or was "
-                                    f"killed and none came back; {RESUME}. Fix: look for what kills the workers "
-                                    "(out of memory?), restart the workers of a --scheduler cluster, or wait longer "
-                                    "with DASK_AUGSYNTH__NO_WORKERS_TIMEOUT=2m")
+                    raise DataError(
+                        f"the Dask cluster has had no worker for {format_time(no_workers)} while "
+                        f"{pending.count()} {what} tasks were unfinished: every worker died or was "
+                        f"killed and none came back; {RESUME}. Fix: look for what kills the workers "
+                        "(out of memory?), restart the workers of a --scheduler cluster, or wait longer "
+                        "with DASK_AUGSYNTH__NO_WORKERS_TIMEOUT=2m"
+                    )
             time.sleep(0.05)
     finally:
         left = list(pending.futures)
@@ -88,14 +92,18 @@ def _workers(client: Client) -> int:
 def _result(future: Future, result: Any, what: str) -> Any:
     """The task's return value; its exception raised as it is, or a DataError for what the cluster did to it."""
     if future.status == "cancelled":
-        raise DataError(f"Dask cancelled a {what} task ({future.key}): the cluster lost it or its input, "
-                        f"usually because the workers holding them died; {RESUME}")
+        raise DataError(
+            f"Dask cancelled a {what} task ({future.key}): the cluster lost it or its input, "
+            f"usually because the workers holding them died; {RESUME}"
+        )
     if future.status != "error":
         return result
     _, error, traceback = result
     if isinstance(error, KilledWorker):
-        raise DataError(f"a {what} task ({error.task}) was running on a worker that died, "
-                        f"{error.allowed_failures + 1} times (Dask's distributed.scheduler.allowed-failures is "
-                        f"{error.allowed_failures}); {RESUME}. Fix: look for what kills the workers (a task that "
-                        "needs more memory than a worker has?); fewer --workers leave each more memory")
+        raise DataError(
+            f"a {what} task ({error.task}) was running on a worker that died, "
+            f"{error.allowed_failures + 1} times (Dask's distributed.scheduler.allowed-failures is "
+            f"{error.allowed_failures}); {RESUME}. Fix: look for what kills the workers (a task that "
+            "needs more memory than a worker has?); fewer --workers leave each more memory"
+        )
     raise error.with_traceback(traceback)

@@ -7,8 +7,25 @@ from pathlib import Path
 from augsynth.core.errors import SpecError, clip
 
 # Folders a spec never reads from or writes to, nor anything inside them.
-SYSTEM_FOLDERS = tuple(Path(p) for p in ("/proc", "/sys", "/dev", "/etc", "/boot", "/bin", "/sbin", "/lib", "/lib32",
-                                         "/lib64", "/usr", "/run", "/System", "/private/etc"))
+SYSTEM_FOLDERS = tuple(
+    Path(p)
+    for p in (
+        "/proc",
+        "/sys",
+        "/dev",
+        "/etc",
+        "/boot",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/usr",
+        "/run",
+        "/System",
+        "/private/etc",
+    )
+)
 
 
 def system_folder(path: Path) -> Path | None:
@@ -25,8 +42,11 @@ def refuse_system_folder(path: Path, where: str, what: str, fix: str) -> None:
     folder."""
     folder = system_folder(path)
     if folder is not None:
-        raise SpecError(where, f"the {what} '{clip(str(path))}' resolves to {_described(folder)}: outside what a "
-                        "spec may touch", fix=fix)
+        raise SpecError(
+            where,
+            f"the {what} '{clip(str(path))}' resolves to {_described(folder)}: outside what a spec may touch",
+            fix=fix,
+        )
 
 
 def _described(folder: Path) -> str:
@@ -43,7 +63,9 @@ def confined(value: str, where: str, roots: list[Path]) -> Path:
     path = (roots[0] / Path(value).expanduser()).resolve()
     if not any(path == root.resolve() or root.resolve() in path.parents for root in roots):
         places = " or ".join(f"'{root}'" for root in roots)
-        raise SpecError(where, f"'{clip(value)}' resolves to '{clip(str(path))}', outside {places}",
-                        fix="put the file beside the spec (or inside the data source's folder) and give its "
-                            "relative path")
+        raise SpecError(
+            where,
+            f"'{clip(value)}' resolves to '{clip(str(path))}', outside {places}",
+            fix="put the file beside the spec (or inside the data source's folder) and give its relative path",
+        )
     return path

@@ -57,8 +57,9 @@ class Registry(Generic[T]):
             return self.get(name)
         except UnknownName as err:
             hint = suggestion(name, err.known)
-            raise SpecError(path, f"unknown {self.kind} '{clip(name)}'; expected one of: {', '.join(err.known)}",
-                            fix=f"{hint}{fix}") from None
+            raise SpecError(
+                path, f"unknown {self.kind} '{clip(name)}'; expected one of: {', '.join(err.known)}", fix=f"{hint}{fix}"
+            ) from None
 
     def names(self) -> list[str]:
         return sorted(self._items)

@@ -35,8 +35,14 @@ def check_op_numbers(params: dict[str, Any], path: str, limit: float | None = No
     spec's ``limits.max_op_number``), a number larger than that."""
     for key, value in params.items():
         if has_non_finite(value):
-            raise SpecError(f"{path}.{key}", f"expected finite numbers, got {excerpt(value)}",
-                            fix="replace .nan / .inf with a finite number")
+            raise SpecError(
+                f"{path}.{key}",
+                f"expected finite numbers, got {excerpt(value)}",
+                fix="replace .nan / .inf with a finite number",
+            )
         if limit is not None and largest_magnitude(value) > limit:
-            raise SpecError(f"{path}.{key}", f"{excerpt(value)} holds a number above limits.max_op_number ({limit:g})",
-                            fix="use a value that fits the images, or raise limits.max_op_number if you mean it")
+            raise SpecError(
+                f"{path}.{key}",
+                f"{excerpt(value)} holds a number above limits.max_op_number ({limit:g})",
+                fix="use a value that fits the images, or raise limits.max_op_number if you mean it",
+            )

@@ -25,9 +25,12 @@ def _source(dataset: DatasetSpec) -> DataSource:
         return SOURCES.get(dataset.source_kind)
     except UnknownName as err:
         hint = f"did you mean '{err.suggestion}:...'? " if err.suggestion else ""
-        raise SpecError("dataset.source", f"unknown data source '{clip(dataset.source)}'; expected one of: "
-                        f"{', '.join(k + ':...' for k in err.known)}",
-                        fix=f"{hint}e.g. sklearn:digits, folder:data/images, csv:data/labels.csv") from None
+        raise SpecError(
+            "dataset.source",
+            f"unknown data source '{clip(dataset.source)}'; expected one of: "
+            f"{', '.join(k + ':...' for k in err.known)}",
+            fix=f"{hint}e.g. sklearn:digits, folder:data/images, csv:data/labels.csv",
+        ) from None
 
 
 def check_source(dataset: DatasetSpec) -> SourceSize:
@@ -48,5 +51,17 @@ def payload_format(dataset: DatasetSpec) -> ImageFormat | TextFormat:
     return ImageFormat(channels, dataset.size_hw)
 
 
-__all__ = ["BadInput", "DataSource", "ImageFormat", "TextFormat", "Quarantined", "Record", "SourceData", "SourceSize",
-           "SOURCES", "check_source", "payload_format", "load_source"]
+__all__ = [
+    "BadInput",
+    "DataSource",
+    "ImageFormat",
+    "TextFormat",
+    "Quarantined",
+    "Record",
+    "SourceData",
+    "SourceSize",
+    "SOURCES",
+    "check_source",
+    "payload_format",
+    "load_source",
+]

@@ -10,7 +10,9 @@ def tally(stage: str, inputs: int, used: int, quarantined: int, **left_out: int)
     ``test``), after checking ``inputs == used + quarantined + sum(left_out)``."""
     if inputs != used + quarantined + sum(left_out.values()):
         others = "".join(f" + {count} {name}" for name, count in left_out.items())
-        raise DataError(f"{stage}: {inputs} inputs, but {used} used + {quarantined} quarantined{others} account for "
-                        f"{used + quarantined + sum(left_out.values())}: an input was lost or counted twice. This is "
-                        "a bug in augsynth; please report it with the data source")
+        raise DataError(
+            f"{stage}: {inputs} inputs, but {used} used + {quarantined} quarantined{others} account for "
+            f"{used + quarantined + sum(left_out.values())}: an input was lost or counted twice. This is "
+            "a bug in augsynth; please report it with the data source"
+        )
     return {"inputs": inputs, "used": used, "quarantined": quarantined, **left_out}

@@ -134,8 +134,9 @@ class ImageFormat:
         except Exception as err:  # PIL's decoders raise many kinds of error on malformed bytes
             raise BadInput(f"unreadable image: {type(err).__name__}: {err}") from None
         if self.shape is not None and image.shape != self.shape:
-            raise BadInput(f"wrong shape {image.shape}, expected {self.shape}; "
-                           "set dataset.image_size to resize every image")
+            raise BadInput(
+                f"wrong shape {image.shape}, expected {self.shape}; set dataset.image_size to resize every image"
+            )
         return image
 
 
@@ -144,8 +145,10 @@ def read_input(path: Path, root: Path) -> bytes:
     ``..``, is missing, is not a regular file, or cannot be read."""
     real = path.resolve()
     if not real.is_relative_to(root):
-        raise BadInput(f"leads outside the data folder {root} (to {real}); augsynth reads only inside it: copy the "
-                       "file into the folder")
+        raise BadInput(
+            f"leads outside the data folder {root} (to {real}); augsynth reads only inside it: copy the "
+            "file into the folder"
+        )
     if not real.is_file():
         raise BadInput("not a regular file" if real.exists() else f"image file not found: {path}")
     try:
@@ -156,8 +159,10 @@ def read_input(path: Path, root: Path) -> bytes:
 
 def _check_pixels(width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
-        raise BadInput(f"image too large: its header says {width}x{height} = {width * height:,} pixels, more than "
-                       f"the {MAX_PIXELS:,} augsynth decodes; downscale the file")
+        raise BadInput(
+            f"image too large: its header says {width}x{height} = {width * height:,} pixels, more than "
+            f"the {MAX_PIXELS:,} augsynth decodes; downscale the file"
+        )
 
 
 @dataclass(frozen=True)

@@ -39,17 +39,23 @@ def _text(path: Path) -> str:
     if b"\0" in raw:
         utf16 = raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4
         if utf16:
-            raise DataError(f"{path} looks like UTF-16 text without a byte-order mark; augsynth reads CSV tables as "
-                            f"UTF-8. Fix: {TO_UTF8.format(encoding='UTF-16LE', name=path.name)}")
-        raise DataError(f"{path} is not a CSV table: it holds NUL bytes, as binary files do. Fix: point "
-                        "dataset.source at the CSV file (csv:PATH), a text table with a header row")
+            raise DataError(
+                f"{path} looks like UTF-16 text without a byte-order mark; augsynth reads CSV tables as "
+                f"UTF-8. Fix: {TO_UTF8.format(encoding='UTF-16LE', name=path.name)}"
+            )
+        raise DataError(
+            f"{path} is not a CSV table: it holds NUL bytes, as binary files do. Fix: point "
+            "dataset.source at the CSV file (csv:PATH), a text table with a header row"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise DataError(f"{path} is not UTF-8: byte 0x{raw[err.start]:02x} on line {line} is not valid there; it is "
-                        "probably in a one-byte legacy encoding such as Latin-1 or Windows-1252. Fix: "
-                        f"{TO_UTF8.format(encoding='LATIN1', name=path.name)}") from None
+        raise DataError(
+            f"{path} is not UTF-8: byte 0x{raw[err.start]:02x} on line {line} is not valid there; it is "
+            "probably in a one-byte legacy encoding such as Latin-1 or Windows-1252. Fix: "
+            f"{TO_UTF8.format(encoding='LATIN1', name=path.name)}"
+        ) from None
 
 
 def _table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -104,13 +110,19 @@ class CsvSource:
     def check(self, arg: str, dataset) -> SourceSize:
         path, fix = Path(arg), "give csv:PATH to a table with columns image,label"
         if "://" in arg:
-            raise SpecError("dataset.source", f"'{clip(arg)}' is a URL; augsynth reads local files only (nothing is "
-                            "downloaded)", fix="download the table and give csv:PATH to the local file")
+            raise SpecError(
+                "dataset.source",
+                f"'{clip(arg)}' is a URL; augsynth reads local files only (nothing is downloaded)",
+                fix="download the table and give csv:PATH to the local file",
+            )
         if arg:
             refuse_system_folder(path, "dataset.source", "CSV file", fix)
         if path.is_dir():
-            raise SpecError("dataset.source", f"'{clip(arg)}' is a directory, not a CSV file",
-                            fix=f"{fix}, or use folder:PATH for a folder of class subfolders")
+            raise SpecError(
+                "dataset.source",
+                f"'{clip(arg)}' is a directory, not a CSV file",
+                fix=f"{fix}, or use folder:PATH for a folder of class subfolders",
+            )
         if not arg or not path.is_file():
             raise SpecError("dataset.source", f"CSV file '{clip(arg)}' does not exist", fix=fix)
         with path.open("rb") as handle:
@@ -121,22 +133,31 @@ class CsvSource:
         except UnicodeDecodeError as err:
             raise DataError(f"{arg}: the table is not UTF-8 text ({err.reason}); save it as UTF-8") from None
         except csv.Error as err:
-            raise SpecError("dataset.source", f"'{clip(arg)}' is not a readable CSV table: {clip(str(err))}",
-                            fix=fix) from None
+            raise SpecError(
+                "dataset.source", f"'{clip(arg)}' is not a readable CSV table: {clip(str(err))}", fix=fix
+            ) from None
         if not header:
             raise SpecError("dataset.source", f"the CSV file '{clip(arg)}' is empty", fix=fix)
-        content = ("dataset.text_column", dataset.text_column) if dataset.is_text else ("dataset.image_column",
-                                                                                         dataset.image_column)
+        content = (
+            ("dataset.text_column", dataset.text_column)
+            if dataset.is_text
+            else ("dataset.image_column", dataset.image_column)
+        )
         columns = [content, ("dataset.label_column", dataset.label_field)]
         if dataset.side_cameras is not None:
             sides = dataset.side_cameras
-            columns += [("dataset.side_cameras.left_column", sides.left_column),
-                        ("dataset.side_cameras.right_column", sides.right_column)]
+            columns += [
+                ("dataset.side_cameras.left_column", sides.left_column),
+                ("dataset.side_cameras.right_column", sides.right_column),
+            ]
         for where, column in columns:
             if column not in header:
                 hint = suggestion(column, header)
-                raise SpecError(where, f"column {excerpt(column)} is not in {clip(arg)} (columns: {excerpt(header)})",
-                                fix=f"{hint}set {where} to the right column name")
+                raise SpecError(
+                    where,
+                    f"column {excerpt(column)} is not in {clip(arg)} (columns: {excerpt(header)})",
+                    fix=f"{hint}set {where} to the right column name",
+                )
         if dataset.task == "regression":
             return SourceSize(records=len(rows))
         column = header.index(dataset.label_field)
@@ -173,8 +194,9 @@ class CsvSource:
                     payload, views = _text_payload(row[dataset.text_column]), ()
                 else:
                     payload = _image(row.get(dataset.image_column) or "", path.parent, root)
-                    views = tuple((name, _image(row.get(column) or "", path.parent, root))
-                                  for name, column in view_columns)
+                    views = tuple(
+                        (name, _image(row.get(column) or "", path.parent, root)) for name, column in view_columns
+                    )
             except BadInput as err:
                 quarantined.append(Quarantined(source_id, str(err)))
                 continue

@@ -9,8 +9,7 @@ from augsynth.data.arrays import ArrayData
 from augsynth.data.base import BadInput, ImageFormat, Quarantined, Record, TextFormat, content_key
 
 
-def decode_records(records: list[Record], fmt: ImageFormat | TextFormat,
-                   stage: str) -> tuple[ArrayData, list[dict]]:
+def decode_records(records: list[Record], fmt: ImageFormat | TextFormat, stage: str) -> tuple[ArrayData, list[dict]]:
     """Decode the records of one split (``stage``: train, validation or test); one that fails is quarantined with its
     reason and stage (``make_splits`` already left out what does not decode, so this is a safety net)."""
     decoded, labels, quarantined = [], [], []
@@ -35,8 +34,10 @@ def check_no_overlap(named: dict[str, ArrayData]) -> None:
         for second in names[i + 1 :]:
             shared = hashes[first] & hashes[second]
             if shared:
-                raise DataError(f"{len(shared)} samples appear in both the {first} and {second} splits "
-                                "(by content hash); the test split must stay unseen")
+                raise DataError(
+                    f"{len(shared)} samples appear in both the {first} and {second} splits "
+                    "(by content hash); the test split must stay unseen"
+                )
 
 
 def _key(data: ArrayData, i: int) -> str:

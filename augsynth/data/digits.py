@@ -17,8 +17,11 @@ class DigitsSource:
 
     def check(self, arg: str, dataset) -> SourceSize:
         if arg != "digits":
-            raise SpecError("dataset.source", f"unknown scikit-learn data set '{arg}'; expected 'digits'",
-                            fix="use source: sklearn:digits")
+            raise SpecError(
+                "dataset.source",
+                f"unknown scikit-learn data set '{arg}'; expected 'digits'",
+                fix="use source: sklearn:digits",
+            )
         if dataset.channels == 3:
             raise SpecError("dataset.channels", "sklearn:digits is grayscale", fix="use channels: 1 or leave it out")
         return SIZE
@@ -26,6 +29,8 @@ class DigitsSource:
     def load(self, arg: str, dataset) -> SourceData:
         digits = load_digits()
         pixels = np.clip(digits.images * 16.0, 0, 255).astype(np.uint8)
-        records = [Record(i, f"digits:{i:04d}", int(label), encode_png(image))
-                   for i, (image, label) in enumerate(zip(pixels, digits.target, strict=True))]
+        records = [
+            Record(i, f"digits:{i:04d}", int(label), encode_png(image))
+            for i, (image, label) in enumerate(zip(pixels, digits.target, strict=True))
+        ]
         return SourceData(records, [str(c) for c in digits.target_names])

@@ -40,8 +40,11 @@ class FolderSource:
             raise SpecError("dataset.source", f"folder '{clip(arg)}' does not exist or is not a directory", fix=fix)
         classes = len(_class_dirs(root))
         if classes < 2:
-            raise SpecError("dataset.source", f"folder '{clip(arg)}' needs at least two class subfolders",
-                            fix="put each class's images in its own subfolder of PATH")
+            raise SpecError(
+                "dataset.source",
+                f"folder '{clip(arg)}' needs at least two class subfolders",
+                fix="put each class's images in its own subfolder of PATH",
+            )
         return SourceSize(classes=classes)
 
     def load(self, arg: str, dataset) -> SourceData:
@@ -52,8 +55,13 @@ class FolderSource:
         for label, class_dir in enumerate(classes):
             if not class_dir.resolve().is_relative_to(inside):
                 listed += 1
-                quarantined.append(Quarantined(f"{class_dir.name}/", f"the class folder is a link that leads outside "
-                                               f"the data folder (to {class_dir.resolve()}); it was not walked"))
+                quarantined.append(
+                    Quarantined(
+                        f"{class_dir.name}/",
+                        f"the class folder is a link that leads outside "
+                        f"the data folder (to {class_dir.resolve()}); it was not walked",
+                    )
+                )
                 continue
             for file in _entries(class_dir):
                 listed += 1

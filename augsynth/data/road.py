@@ -76,8 +76,13 @@ class Scene:
 
     def mirrored(self) -> Scene:
         """The left-right mirror image of this scene."""
-        return replace(self, curvature=-self.curvature, offset=-self.offset, heading=-self.heading,
-                       is_mirrored=not self.is_mirrored)
+        return replace(
+            self,
+            curvature=-self.curvature,
+            offset=-self.offset,
+            heading=-self.heading,
+            is_mirrored=not self.is_mirrored,
+        )
 
 
 def _sin(x: float) -> float:
@@ -146,10 +151,12 @@ def side_view_label(scene: Scene, side: str) -> float:
 
 # ---- sampling -------------------------------------------------------------------------------------------------
 
-_VERGES = (((0.12, 0.28, 0.06), (0.35, 0.6, 0.25)),  # grass
-           ((0.4, 0.36, 0.18), (0.7, 0.6, 0.35)),  # dry grass, sand
-           ((0.25, 0.18, 0.1), (0.5, 0.38, 0.25)),  # dirt
-           ((0.75, 0.78, 0.8), (0.95, 0.97, 1.0)))  # snow
+_VERGES = (
+    ((0.12, 0.28, 0.06), (0.35, 0.6, 0.25)),  # grass
+    ((0.4, 0.36, 0.18), (0.7, 0.6, 0.35)),  # dry grass, sand
+    ((0.25, 0.18, 0.1), (0.5, 0.38, 0.25)),  # dirt
+    ((0.75, 0.78, 0.8), (0.95, 0.97, 1.0)),
+)  # snow
 
 
 def _colour(rng: np.random.Generator, low: Colour, high: Colour) -> Colour:
@@ -164,10 +171,26 @@ def _mix(a: Colour, b: Colour, t: float) -> Colour:
 
 def _shadows(rng: np.random.Generator, road_half: float) -> tuple[tuple[float, float, float, float, float], ...]:
     """Tree blobs and pole bands on the ground, in road coordinates."""
-    trees = [(rng.uniform(-road_half - 5, road_half + 5), rng.uniform(3, 45), rng.uniform(0.8, 3.5),
-              rng.uniform(0.8, 4.0), rng.uniform(0.25, 0.6)) for _ in range(rng.integers(0, 5))]
-    poles = [(rng.uniform(-road_half, road_half), rng.uniform(4, 40), rng.uniform(3, 8), rng.uniform(0.12, 0.3),
-              rng.uniform(0.25, 0.55)) for _ in range(rng.integers(0, 3))]
+    trees = [
+        (
+            rng.uniform(-road_half - 5, road_half + 5),
+            rng.uniform(3, 45),
+            rng.uniform(0.8, 3.5),
+            rng.uniform(0.8, 4.0),
+            rng.uniform(0.25, 0.6),
+        )
+        for _ in range(rng.integers(0, 5))
+    ]
+    poles = [
+        (
+            rng.uniform(-road_half, road_half),
+            rng.uniform(4, 40),
+            rng.uniform(3, 8),
+            rng.uniform(0.12, 0.3),
+            rng.uniform(0.25, 0.55),
+        )
+        for _ in range(rng.integers(0, 3))
+    ]
     return tuple(tuple(float(v) for v in shadow) for shadow in trees + poles)
 
 
@@ -183,19 +206,33 @@ def _appearance(rng: np.random.Generator) -> dict[str, object]:
     yellow = _colour(rng, (0.8, 0.65, 0.1), (1.0, 0.85, 0.35))
     overcast = rng.random() < 0.3
     blue = _mix((0.15, 0.3, 0.65), (0.5, 0.68, 0.95), float(rng.uniform()))
-    sky_top = _colour(rng, (0.5, 0.52, 0.55), (0.8, 0.82, 0.85)) if overcast else \
-        _colour(rng, np.subtract(blue, 0.04), np.add(blue, 0.04))
+    sky_top = (
+        _colour(rng, (0.5, 0.52, 0.55), (0.8, 0.82, 0.85))
+        if overcast
+        else _colour(rng, np.subtract(blue, 0.04), np.add(blue, 0.04))
+    )
     period = float(rng.uniform(6.0, 12.0))
     return dict(
-        lane_width=lane, shoulder=float(rng.uniform(0.0, 0.8)), line_width=float(rng.uniform(0.1, 0.2)),
-        dash_length=float(period * rng.uniform(0.25, 0.55)), dash_period=period,
-        dash_phase=float(rng.uniform(0, period)), line_strength=float(rng.uniform(0.35, 1.0)),
-        asphalt=asphalt, edge_colour=white, centre_colour=yellow if rng.random() < 0.3 else white,
-        verge=verge, verge_alt=tuple(float(v) for v in np.clip(np.multiply(verge, rng.uniform(0.6, 1.35, 3)), 0, 1)),
-        sky_top=sky_top, sky_horizon=_mix(sky_top, (0.95, 0.95, 0.95), float(rng.uniform(0.3, 0.8))),
-        hills=_mix(verge, (0.3, 0.35, 0.5), float(rng.uniform(0.2, 0.7))), hill_height=float(rng.uniform(0.0, 0.08)),
-        haze_m=float(rng.uniform(40.0, 200.0)), brightness=float(rng.uniform(0.55, 1.25)),
-        texture_seed=int(rng.integers(0, 2**31)), shadows=_shadows(rng, lane + 0.5),
+        lane_width=lane,
+        shoulder=float(rng.uniform(0.0, 0.8)),
+        line_width=float(rng.uniform(0.1, 0.2)),
+        dash_length=float(period * rng.uniform(0.25, 0.55)),
+        dash_period=period,
+        dash_phase=float(rng.uniform(0, period)),
+        line_strength=float(rng.uniform(0.35, 1.0)),
+        asphalt=asphalt,
+        edge_colour=white,
+        centre_colour=yellow if rng.random() < 0.3 else white,
+        verge=verge,
+        verge_alt=tuple(float(v) for v in np.clip(np.multiply(verge, rng.uniform(0.6, 1.35, 3)), 0, 1)),
+        sky_top=sky_top,
+        sky_horizon=_mix(sky_top, (0.95, 0.95, 0.95), float(rng.uniform(0.3, 0.8))),
+        hills=_mix(verge, (0.3, 0.35, 0.5), float(rng.uniform(0.2, 0.7))),
+        hill_height=float(rng.uniform(0.0, 0.08)),
+        haze_m=float(rng.uniform(40.0, 200.0)),
+        brightness=float(rng.uniform(0.55, 1.25)),
+        texture_seed=int(rng.integers(0, 2**31)),
+        shadows=_shadows(rng, lane + 0.5),
     )
 
 
@@ -209,6 +246,7 @@ def sample_scene(seed: int, index: int) -> Scene:
 
 
 # ---- rendering ------------------------------------------------------------------------------------------------
+
 
 def _waves(rng: np.random.Generator, count: int, shortest: float, longest: float) -> Waves:
     """Plane waves (kx, ky, phase, amplitude) whose sum has unit standard deviation."""
@@ -259,8 +297,13 @@ def _blend(base: np.ndarray, colour: Colour | np.ndarray, weight: np.ndarray) ->
     base += (np.asarray(colour, dtype=np.float32) - base) * weight[..., None]
 
 
-def _road_coords(scene: Scene, xc: np.ndarray, depth: np.ndarray, pose: tuple[float, float, float, float],
-                 fp: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+def _road_coords(
+    scene: Scene,
+    xc: np.ndarray,
+    depth: np.ndarray,
+    pose: tuple[float, float, float, float],
+    fp: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, ...]:
     """Lateral distance to the centreline, distance along it, and the pixel footprint along both."""
     px, pz, c, s = pose
     x = px + xc * c + depth * s
@@ -276,8 +319,9 @@ def _road_coords(scene: Scene, xc: np.ndarray, depth: np.ndarray, pose: tuple[fl
     return tuple(coord.astype(np.float32) for coord in coords)
 
 
-def _ground(scene: Scene, lat: np.ndarray, along: np.ndarray, fp_lat: np.ndarray, fp_along: np.ndarray,
-            depth: np.ndarray) -> np.ndarray:
+def _ground(
+    scene: Scene, lat: np.ndarray, along: np.ndarray, fp_lat: np.ndarray, fp_along: np.ndarray, depth: np.ndarray
+) -> np.ndarray:
     """Ground colour: verge, asphalt, painted lines, shadows and haze."""
     rng = np.random.default_rng(scene.texture_seed)
     road_tex = _noise(_waves(rng, 4, 0.4, 8.0), lat, along, fp_lat, fp_along)

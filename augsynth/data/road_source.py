@@ -17,14 +17,21 @@ class RoadSource:
 
     def check(self, arg: str, dataset) -> SourceSize:
         if arg != "procedural":
-            raise SpecError("dataset.source", f"unknown road data set '{arg}'; expected 'procedural'",
-                            fix="use source: road:procedural")
+            raise SpecError(
+                "dataset.source",
+                f"unknown road data set '{arg}'; expected 'procedural'",
+                fix="use source: road:procedural",
+            )
         if dataset.task != "regression":
-            raise SpecError("dataset.task", "road:procedural is a steering-angle regression data set",
-                            fix="set task: regression and target: steering (declared under labels)")
+            raise SpecError(
+                "dataset.task",
+                "road:procedural is a steering-angle regression data set",
+                fix="set task: regression and target: steering (declared under labels)",
+            )
         if dataset.channels == 1:
-            raise SpecError("dataset.channels", "road:procedural renders colour images",
-                            fix="use channels: 3 or leave it out")
+            raise SpecError(
+                "dataset.channels", "road:procedural renders colour images", fix="use channels: 3 or leave it out"
+            )
         return SourceSize(records=dataset.frames or DEFAULT_FRAMES)
 
     def load(self, arg: str, dataset) -> SourceData:
@@ -34,7 +41,9 @@ class RoadSource:
             scene = sample_scene(WORLD_SEED, i)
             views = ()
             if dataset.side_cameras is not None:
-                views = tuple((side, encode_png(render(scene, size, lateral=sign * SIDE_CAMERA_OFFSET_M)))
-                              for side, sign in (("left", -1.0), ("right", 1.0)))
+                views = tuple(
+                    (side, encode_png(render(scene, size, lateral=sign * SIDE_CAMERA_OFFSET_M)))
+                    for side, sign in (("left", -1.0), ("right", 1.0))
+                )
             records.append(Record(i, f"road:{i:05d}", steering(scene), encode_png(render(scene, size)), views))
         return SourceData(records, [])

@@ -29,23 +29,28 @@ def shard_schema(task: str) -> pa.Schema:
     """Columns of a shard: the content (PNG image and its size, or text); labels are integers (class index) or
     floats (regression target)."""
     label = pa.float64() if task == "regression" else pa.int64()
-    content = ([("text", pa.string())] if task == "text-classification"
-               else [("image", pa.binary()), ("height", pa.int32()), ("width", pa.int32())])
-    return pa.schema([
-        ("id", pa.string()),
-        ("source_id", pa.string()),
-        ("sample_index", pa.int64()),
-        ("copy", pa.int32()),
-        ("view", pa.string()),
-        ("origin", pa.string()),
-        *content,
-        ("label_before", label),
-        ("label", label),
-        ("label_rule", pa.string()),
-        ("ops", pa.string()),
-        ("seed", pa.list_(pa.int64())),
-        *SYNTHETIC_COLUMNS,
-    ])
+    content = (
+        [("text", pa.string())]
+        if task == "text-classification"
+        else [("image", pa.binary()), ("height", pa.int32()), ("width", pa.int32())]
+    )
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("source_id", pa.string()),
+            ("sample_index", pa.int64()),
+            ("copy", pa.int32()),
+            ("view", pa.string()),
+            ("origin", pa.string()),
+            *content,
+            ("label_before", label),
+            ("label", label),
+            ("label_rule", pa.string()),
+            ("ops", pa.string()),
+            ("seed", pa.list_(pa.int64())),
+            *SYNTHETIC_COLUMNS,
+        ]
+    )
 
 
 def shard_name(partition: int) -> str:
@@ -63,8 +68,9 @@ def manifest_columns(task: str) -> list[str]:
 
 def write_shard(table: pa.Table, shards_dir: str, partition: int) -> dict:
     """Write a partition's shard through a temp name and rename; its manifest entry (name, rows, hash)."""
-    final = write_atomically(Path(shards_dir) / shard_name(partition),
-                             lambda temp: pq.write_table(table, temp, compression="zstd"))
+    final = write_atomically(
+        Path(shards_dir) / shard_name(partition), lambda temp: pq.write_table(table, temp, compression="zstd")
+    )
     return {"shard": final.name, "partition": partition, "rows": table.num_rows, "sha256": file_sha256(final)}
 
 
@@ -92,15 +98,26 @@ class Row:
         if isinstance(self.content, str):
             content = {"text": self.content}
         else:
-            content = {"image": encode_png(self.content), "height": self.content.shape[0],
-                       "width": self.content.shape[1]}
-        values = {"id": f"{self.record.source_id}{suffix}#{self.copy}", "source_id": self.record.source_id,
-                  "sample_index": self.record.index, "copy": self.copy, "view": self.view, "origin": self.origin,
-                  **content, "label_before": self.record.label, "label": self.label,
-                  "label_rule": json.dumps(self.notes), "ops": self.ops,
-                  "seed": seed_tuple(seed, self.record.index, self.copy)}
+            content = {
+                "image": encode_png(self.content),
+                "height": self.content.shape[0],
+                "width": self.content.shape[1],
+            }
+        values = {
+            "id": f"{self.record.source_id}{suffix}#{self.copy}",
+            "source_id": self.record.source_id,
+            "sample_index": self.record.index,
+            "copy": self.copy,
+            "view": self.view,
+            "origin": self.origin,
+            **content,
+            "label_before": self.record.label,
+            "label": self.label,
+            "label_rule": json.dumps(self.notes),
+            "ops": self.ops,
+            "seed": seed_tuple(seed, self.record.index, self.copy),
+        }
         for name, value in values.items():
             rows[name].append(value)
         for name, _ in SYNTHETIC_COLUMNS:
             rows[name].append(None)
-

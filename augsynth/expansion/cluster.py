@@ -40,7 +40,16 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             yield client
         return
     environ = {"distributed.nanny.pre-spawn-environ": _worker_environ()}
-    with dask.config.set(environ), LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                                                processes=True, host="127.0.0.1", dashboard_address=None,
-                                                silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+    with (
+        dask.config.set(environ),
+        LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client

@@ -64,21 +64,34 @@ class ExpandResult:
     def summary(self) -> str:
         resumed = f", {self.shards_skipped} of {self.shards} shards already complete" if self.shards_skipped else ""
         dropped = f", {self.dropped} unchanged or empty text copies dropped" if self.dropped else ""
-        synthetic = (f", {self.synthetic} synthetic ({self.synthetic_kept} passed the gates)"
-                     if self.synthetic else "")
+        synthetic = f", {self.synthetic} synthetic ({self.synthetic_kept} passed the gates)" if self.synthetic else ""
         source = self.source
-        before = (f"; before the split: {source['quarantined']} of {source['inputs']} inputs quarantined, "
-                  f"{source['duplicates']} duplicates dropped" if source.get("quarantined") or source.get("duplicates")
-                  else "")
+        before = (
+            f"; before the split: {source['quarantined']} of {source['inputs']} inputs quarantined, "
+            f"{source['duplicates']} duplicates dropped"
+            if source.get("quarantined") or source.get("duplicates")
+            else ""
+        )
         listed = " (reasons in quarantine.json)" if self.quarantined or source.get("quarantined") else ""
-        return (f"inputs {self.inputs} / written {self.written} / quarantined {self.quarantined} "
-                f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic}{before}{listed} "
-                f"({self.out_dir})")
+        return (
+            f"inputs {self.inputs} / written {self.written} / quarantined {self.quarantined} "
+            f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic}{before}{listed} "
+            f"({self.out_dir})"
+        )
 
 
-def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = None, scheduler: str | None = None,
-           client: Client | None = None, overwrite: bool = False, progress: bool = True,
-           splits: Splits | None = None, extra: ExtraShards | None = None) -> ExpandResult:
+def expand(
+    spec: Spec,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Client | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    splits: Splits | None = None,
+    extra: ExtraShards | None = None,
+) -> ExpandResult:
     """Write ``OUT/shards/part-*.parquet`` and ``OUT/manifest.parquet`` for the spec's train split (and ``extra``
     shards after them).
 
@@ -100,8 +113,13 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
         context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
         with context as active:
             shards = str(shards_dir.resolve())
-            futures = [active.submit(run_partition, spec_json, i, partitions[i], splits.payload_format, shards,
-                                     fitted, pure=False) for i in todo if i < len(partitions)]
+            futures = [
+                active.submit(
+                    run_partition, spec_json, i, partitions[i], splits.payload_format, shards, fitted, pure=False
+                )
+                for i in todo
+                if i < len(partitions)
+            ]
             extra_todo = [(i - len(partitions), i) for i in todo if i >= len(partitions)]
             if extra_todo:
                 futures += extra.submit(active, extra_todo, shards, progress)
@@ -115,30 +133,49 @@ def expand(spec: Spec, out: str | Path | None = None, *, workers: int | None = N
     quarantine = [q for e in entries for q in e["quarantined"]]
     written = pc.sum(pc.equal(manifest["origin"], "original")).as_py() or 0
     tally("train", len(splits.train), written, len(quarantine))
-    write_text_atomically(out_dir / "quarantine.json",
-                          json.dumps([q.__dict__ for q in splits.quarantined] + quarantine, indent=1))
-    return ExpandResult(out_dir, len(splits.train), written, len(quarantine), sum(e["rows"] for e in entries), total,
-                        total - len(todo), quarantine, sum(e.get("dropped", 0) for e in entries),
-                        sum(e.get("synthetic", 0) for e in entries), sum(e.get("kept", 0) for e in entries),
-                        splits.accounting())
+    write_text_atomically(
+        out_dir / "quarantine.json", json.dumps([q.__dict__ for q in splits.quarantined] + quarantine, indent=1)
+    )
+    return ExpandResult(
+        out_dir,
+        len(splits.train),
+        written,
+        len(quarantine),
+        sum(e["rows"] for e in entries),
+        total,
+        total - len(todo),
+        quarantine,
+        sum(e.get("dropped", 0) for e in entries),
+        sum(e.get("synthetic", 0) for e in entries),
+        sum(e.get("kept", 0) for e in entries),
+        splits.accounting(),
+    )
 
 
 def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool, synthetic: dict) -> None:
     """Record which spec, data (and generator checkpoints) this directory expands; refuse to mix shards of two
     different ones."""
     data = hashlib.sha256("".join(f"{r.source_id}|{r.label}|{r.content_hash}\n" for r in splits.train).encode())
-    stamp = {"fingerprint": spec.fingerprint(), "data": data.hexdigest()[:16],
-             "partition_size": spec.output.partition_size, "partitions": partitions, "synthetic": synthetic,
-             "spec": spec.model_dump(mode="json")}
+    stamp = {
+        "fingerprint": spec.fingerprint(),
+        "data": data.hexdigest()[:16],
+        "partition_size": spec.output.partition_size,
+        "partitions": partitions,
+        "synthetic": synthetic,
+        "spec": spec.model_dump(mode="json"),
+    }
     path = out_dir / "expansion.json"
     if path.exists():
         previous = json.loads(path.read_text())
         keys = ("fingerprint", "data", "partition_size", "partitions", "synthetic")
         same = all(previous.get(k, {} if k == "synthetic" else None) == stamp[k] for k in keys)
         if not same and not overwrite:
-            raise SpecError("output.dir", f"'{out_dir}' holds an expansion of a different spec or data "
-                            f"(fingerprint {previous.get('fingerprint')}, this spec {stamp['fingerprint']})",
-                            fix="choose another output dir (--out), or pass --overwrite to replace it")
+            raise SpecError(
+                "output.dir",
+                f"'{out_dir}' holds an expansion of a different spec or data "
+                f"(fingerprint {previous.get('fingerprint')}, this spec {stamp['fingerprint']})",
+                fix="choose another output dir (--out), or pass --overwrite to replace it",
+            )
         if not same:
             _clear(out_dir)
     write_text_atomically(path, json.dumps(stamp, indent=1, sort_keys=True))
@@ -169,8 +206,11 @@ def _complete_entries(out_dir: Path, partitions: int) -> dict[int, dict]:
             entry = _journal_entry(line)
             if entry is not None and entry["partition"] < partitions:  # else cut short by a crash: shard redone
                 entries[entry["partition"]] = entry
-    return {i: e for i, e in entries.items()
-            if (path := out_dir / "shards" / shard_name(i)).exists() and file_sha256(path) == e["sha256"]}
+    return {
+        i: e
+        for i, e in entries.items()
+        if (path := out_dir / "shards" / shard_name(i)).exists() and file_sha256(path) == e["sha256"]
+    }
 
 
 def _journal_entry(line: str) -> dict | None:
@@ -204,5 +244,3 @@ def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> p
     manifest = pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns + ["shard"]})
     write_atomically(out_dir / "manifest.parquet", lambda temp: pq.write_table(manifest, temp, compression="zstd"))
     return manifest
-
-

@@ -30,8 +30,14 @@ def _pipeline(spec_json: str, fitted_json: str) -> tuple[Spec, Any, LabelAdjuste
     return spec, pipeline, LabelAdjuster(spec.augment.image, spec.target)
 
 
-def run_partition(spec_json: str, partition: int, records: list[Record], fmt: ImageFormat | TextFormat,
-                  shards_dir: str, fitted_json: str = "{}") -> dict:
+def run_partition(
+    spec_json: str,
+    partition: int,
+    records: list[Record],
+    fmt: ImageFormat | TextFormat,
+    shards_dir: str,
+    fitted_json: str = "{}",
+) -> dict:
     """Augment ``records`` (copy 0 is the original), write the shard atomically, return its manifest entry.
 
     A text copy that comes out empty or unchanged is dropped and counted. How many records were written is counted
@@ -55,11 +61,21 @@ def run_partition(spec_json: str, partition: int, records: list[Record], fmt: Im
                     dropped += 1
                     continue
             elif out.shape != content.shape:
-                raise DataError(f"augment.image turned {record.source_id} from {content.shape} into {out.shape}; "
-                                "set dataset.image_size so the ops are checked at load, and keep the size")
+                raise DataError(
+                    f"augment.image turned {record.source_id} from {content.shape} into {out.shape}; "
+                    "set dataset.image_size so the ops are checked at load, and keep the size"
+                )
             label, notes = (record.label, []) if isinstance(out, str) else adjuster.adjust(record.label, applied)
-            row = Row(record, copy, "center", Origin.ORIGINAL if copy == 0 else Origin.AUGMENTED, out, label, notes,
-                      Pipeline.ops_json(applied))
+            row = Row(
+                record,
+                copy,
+                "center",
+                Origin.ORIGINAL if copy == 0 else Origin.AUGMENTED,
+                out,
+                label,
+                notes,
+                Pipeline.ops_json(applied),
+            )
             row.append_to(rows, spec.seed)
         for name, view in views:
             label, note = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
@@ -72,5 +88,3 @@ def side_camera_label(label: float, side: str, correction: float) -> tuple[float
     """A side camera sees the car displaced to its side, so it must steer back: left +correction, right -."""
     sign = 1.0 if side == "left" else -1.0
     return label + sign * correction, f"side camera {side}: {sign * correction:+g}"
-
-

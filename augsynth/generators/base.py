@@ -38,8 +38,10 @@ class GeneratorConfig(BaseModel):
     @classmethod
     def _plain_name(cls, name: str | None) -> str | None:
         if name is not None and not PLAIN_NAME.fullmatch(name):
-            raise ValueError("a generator name is a plain file name: up to 64 letters, digits, '-', '_' or '.', "
-                             "starting with a letter or digit (no '/', no '..')")
+            raise ValueError(
+                "a generator name is a plain file name: up to 64 letters, digits, '-', '_' or '.', "
+                "starting with a letter or digit (no '/', no '..')"
+            )
         return name
 
     @property
@@ -74,7 +76,6 @@ class GeneratorKind(Protocol):
     fit: Callable[..., None]
     noise_shape: Callable[[GeneratorConfig, ImageShape], tuple[int, ...]]
     decode: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
-
 
 
 GENERATORS: Registry[GeneratorKind] = Registry("generator kind")

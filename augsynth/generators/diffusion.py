@@ -32,10 +32,17 @@ class ConditionalDDPM(nn.Module):
         self.schedule = {"num_train_timesteps": config.train_steps, "beta_schedule": "squaredcos_cap_v2"}
         self.sample_steps = config.sample_steps
         self.unet = UNet2DModel(
-            sample_size=self.work, in_channels=shape.channels, out_channels=shape.channels,
-            block_out_channels=(config.width, 2 * config.width), layers_per_block=1, norm_num_groups=8,
-            down_block_types=("DownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "UpBlock2D"),
-            attention_head_dim=8, num_class_embeds=n_classes)
+            sample_size=self.work,
+            in_channels=shape.channels,
+            out_channels=shape.channels,
+            block_out_channels=(config.width, 2 * config.width),
+            layers_per_block=1,
+            norm_num_groups=8,
+            down_block_types=("DownBlock2D", "DownBlock2D"),
+            up_block_types=("UpBlock2D", "UpBlock2D"),
+            attention_head_dim=8,
+            num_class_embeds=n_classes,
+        )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.unet(x, t, class_labels=y).sample
@@ -45,8 +52,15 @@ def build(config: DDPMConfig, shape: ImageShape, n_classes: int) -> nn.Module:
     return ConditionalDDPM(config, shape, n_classes)
 
 
-def fit(model: ConditionalDDPM, x: torch.Tensor, y: torch.Tensor, config: DDPMConfig, rng: torch.Generator,
-        device: torch.device, progress) -> None:
+def fit(
+    model: ConditionalDDPM,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: DDPMConfig,
+    rng: torch.Generator,
+    device: torch.device,
+    progress,
+) -> None:
     """Minimise the epsilon-prediction error at uniformly drawn timesteps; keep the EMA of the weights."""
     scheduler = DDPMScheduler(**model.schedule)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)

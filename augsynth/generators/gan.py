@@ -62,9 +62,13 @@ class Discriminator(nn.Module):
         super().__init__()
         c = config.width
         self.features = nn.Sequential(
-            spectral_norm(nn.Conv2d(shape.channels, c, 4, 2, 1)), nn.LeakyReLU(0.2),
-            spectral_norm(nn.Conv2d(c, 2 * c, 4, 2, 1)), nn.LeakyReLU(0.2),
-            spectral_norm(nn.Conv2d(2 * c, 2 * c, 3, 1, 1)), nn.LeakyReLU(0.2))
+            spectral_norm(nn.Conv2d(shape.channels, c, 4, 2, 1)),
+            nn.LeakyReLU(0.2),
+            spectral_norm(nn.Conv2d(c, 2 * c, 4, 2, 1)),
+            nn.LeakyReLU(0.2),
+            spectral_norm(nn.Conv2d(2 * c, 2 * c, 3, 1, 1)),
+            nn.LeakyReLU(0.2),
+        )
         self.critic = spectral_norm(nn.Linear(2 * c, 1))
         self.project = spectral_norm(nn.Embedding(n_classes, 2 * c))
 
@@ -92,7 +96,8 @@ def augment(x: torch.Tensor, cutout: float, rng: torch.Generator) -> torch.Tenso
         sh, sw = max(1, round(cutout * height)), max(1, round(cutout * width))
         cy, cx = (torch.randint(0, s, (b, 1, 1), generator=rng).to(x.device) for s in (height, width))
         keep = ((torch.arange(height, device=x.device)[None, :, None] - cy).abs() * 2 >= sh) | (
-            (torch.arange(width, device=x.device)[None, None, :] - cx).abs() * 2 >= sw)
+            (torch.arange(width, device=x.device)[None, None, :] - cx).abs() * 2 >= sw
+        )
         x = x * keep[:, None].to(x.dtype)
     return x
 
@@ -101,8 +106,15 @@ def build(config: CGANConfig, shape: ImageShape, n_classes: int) -> nn.Module:
     return ConditionalGAN(config, shape, n_classes)
 
 
-def fit(model: ConditionalGAN, x: torch.Tensor, y: torch.Tensor, config: CGANConfig, rng: torch.Generator,
-        device: torch.device, progress) -> None:
+def fit(
+    model: ConditionalGAN,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: CGANConfig,
+    rng: torch.Generator,
+    device: torch.device,
+    progress,
+) -> None:
     """Alternate hinge-loss discriminator steps and generator steps, both seeing augmented images only."""
     d_opt = torch.optim.Adam(model.discriminator.parameters(), lr=config.lr * config.d_lr_ratio, betas=(0.0, 0.9))
     g_opt = torch.optim.Adam(model.generator.parameters(), lr=config.lr, betas=(0.0, 0.9))
@@ -124,7 +136,7 @@ def fit(model: ConditionalGAN, x: torch.Tensor, y: torch.Tensor, config: CGANCon
                 with torch.no_grad():
                     fake, yf = fake_batch(len(yb))
                 scores = score(torch.cat([xb, fake]), torch.cat([yb, yf]))
-                d_loss = F.relu(1 - scores[: len(yb)]).mean() + F.relu(1 + scores[len(yb):]).mean()
+                d_loss = F.relu(1 - scores[: len(yb)]).mean() + F.relu(1 + scores[len(yb) :]).mean()
                 d_opt.zero_grad(set_to_none=True)
                 d_loss.backward()
                 d_opt.step()

@@ -51,8 +51,16 @@ def gate_digest(data_digest: str, config, seed: int) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def prepare_gate(train: ArrayData, val: ArrayData, data_digest: str, objective: Objective, config, seed: int,
-                 folder: Path, device: torch.device) -> str:
+def prepare_gate(
+    train: ArrayData,
+    val: ArrayData,
+    data_digest: str,
+    objective: Objective,
+    config,
+    seed: int,
+    folder: Path,
+    device: torch.device,
+) -> str:
     """The gate's checkpoint: a classifier trained on the real train split (validation for early stopping) and the
     train pixels the memorization check compares against. Reused when data and trainer settings are unchanged."""
     path = folder / f"gate-{gate_digest(data_digest, config, seed)}.pt"
@@ -62,8 +70,14 @@ def prepare_gate(train: ArrayData, val: ArrayData, data_digest: str, objective: 
     gate_seed = int(stream_rng(seed, GATE_STREAM).integers(2**31))
     model, _ = fit_model(x, y, xv, yv, objective, config, gate_seed, device)
     flat = pixels(train.images)
-    saved = {"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "model": config.model,
-             "shape": list(x.shape[1:]), "classes": objective.n_outputs, "train": flat, "gap": typical_gap(flat)}
+    saved = {
+        "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "model": config.model,
+        "shape": list(x.shape[1:]),
+        "classes": objective.n_outputs,
+        "train": flat,
+        "gap": typical_gap(flat),
+    }
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda temp: torch.save(saved, temp))
     return str(path)
@@ -108,8 +122,7 @@ def decide(confidence: float, nn_ratio: float, min_confidence: float, min_nn_rat
     return Verdict.KEPT
 
 
-def diversity(synthetic: np.ndarray, synthetic_labels: np.ndarray, real: np.ndarray,
-              real_labels: np.ndarray) -> dict:
+def diversity(synthetic: np.ndarray, synthetic_labels: np.ndarray, real: np.ndarray, real_labels: np.ndarray) -> dict:
     """Mean pairwise distance within each class, synthetic over real (1 = as varied as the real samples)."""
     ratios = {}
     for label in np.unique(real_labels):

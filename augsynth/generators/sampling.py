@@ -32,8 +32,11 @@ class SyntheticBlock:
 
 
 def plan_blocks(generator: str, checkpoint: str, digest: str, n_classes: int, per_class: int) -> list[SyntheticBlock]:
-    return [SyntheticBlock(generator, checkpoint, digest, label, start, min(start + BLOCK, per_class))
-            for label in range(n_classes) for start in range(0, per_class, BLOCK)]
+    return [
+        SyntheticBlock(generator, checkpoint, digest, label, start, min(start + BLOCK, per_class))
+        for label in range(n_classes)
+        for start in range(0, per_class, BLOCK)
+    ]
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
@@ -45,15 +48,23 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 def generate_block(block: SyntheticBlock, seed: int) -> np.ndarray:
     """The block's images, each from its own noise seeded by (seed, generator, class, index)."""
     kind, config, shape, model = load_generator(block.checkpoint)
-    noise = sample_noise(seed, block.generator, block.label, range(block.start, block.stop),
-                         kind.noise_shape(config, shape))
+    noise = sample_noise(
+        seed, block.generator, block.label, range(block.start, block.stop), kind.noise_shape(config, shape)
+    )
     labels = torch.full((len(noise),), block.label, dtype=torch.long)
     with torch.no_grad():
         return to_uint8(kind.decode(model, noise, labels))
 
 
-def run_synthetic_partition(seed: int, partition: int, block: SyntheticBlock, gate_path: str, shards_dir: str,
-                            min_confidence: float, min_nn_ratio: float) -> dict:
+def run_synthetic_partition(
+    seed: int,
+    partition: int,
+    block: SyntheticBlock,
+    gate_path: str,
+    shards_dir: str,
+    min_confidence: float,
+    min_nn_ratio: float,
+) -> dict:
     """Sample, score and write one block; every sample is written, with the gate's verdict in ``gate``."""
     images = generate_block(block, seed)
     labels = np.full(len(images), block.label, dtype=np.int64)
@@ -62,16 +73,32 @@ def run_synthetic_partition(seed: int, partition: int, block: SyntheticBlock, ga
     indices = range(block.start, block.stop)
     source = f"{block.generator}/class-{block.label}"
     rows = {
-        "id": [f"{source}#{j}" for j in indices], "source_id": [source] * len(images),
-        "sample_index": list(indices), "copy": [0] * len(images), "view": ["center"] * len(images),
-        "origin": [Origin.SYNTHETIC] * len(images), "image": [encode_png(image) for image in images],
-        "height": [images.shape[1]] * len(images), "width": [images.shape[2]] * len(images),
-        "label_before": labels.tolist(), "label": labels.tolist(), "label_rule": ["[]"] * len(images),
+        "id": [f"{source}#{j}" for j in indices],
+        "source_id": [source] * len(images),
+        "sample_index": list(indices),
+        "copy": [0] * len(images),
+        "view": ["center"] * len(images),
+        "origin": [Origin.SYNTHETIC] * len(images),
+        "image": [encode_png(image) for image in images],
+        "height": [images.shape[1]] * len(images),
+        "width": [images.shape[2]] * len(images),
+        "label_before": labels.tolist(),
+        "label": labels.tolist(),
+        "label_rule": ["[]"] * len(images),
         "ops": [json.dumps({"generator": block.generator, "class": block.label, "index": j}) for j in indices],
         "seed": [sample_seed(seed, block.generator, block.label, j) for j in indices],
-        "generator": [block.generator] * len(images), "checkpoint": [block.digest] * len(images),
-        "gate": verdicts, "confidence": confidence.tolist(), "nn_ratio": ratio.tolist(),
+        "generator": [block.generator] * len(images),
+        "checkpoint": [block.digest] * len(images),
+        "gate": verdicts,
+        "confidence": confidence.tolist(),
+        "nn_ratio": ratio.tolist(),
     }
     entry = write_shard(pa.table(rows, schema=shard_schema("classification")), shards_dir, partition)
-    return {**entry, "inputs": 0, "written": 0, "quarantined": [], "synthetic": len(images),
-            "kept": verdicts.count(Verdict.KEPT)}
+    return {
+        **entry,
+        "inputs": 0,
+        "written": 0,
+        "quarantined": [],
+        "synthetic": len(images),
+        "kept": verdicts.count(Verdict.KEPT),
+    }

@@ -33,8 +33,10 @@ class SyntheticPlan:
     @property
     def stamp(self) -> dict:
         """Digests that decide the synthetic rows: the checkpoints and the gate (the trainer settings it uses)."""
-        return {"generators": sorted({b.digest for b in self.blocks}),
-                "gate": gate_digest(self.data_digest, self.spec.train, self.spec.seed)}
+        return {
+            "generators": sorted({b.digest for b in self.blocks}),
+            "gate": gate_digest(self.data_digest, self.spec.train, self.spec.seed),
+        }
 
     def __len__(self) -> int:
         return len(self.blocks)
@@ -47,19 +49,47 @@ class SyntheticPlan:
         for index, partition in todo:
             block = self.blocks[index]
             config = configs[block.generator]
-            futures.append(client.submit(run_synthetic_partition, self.spec.seed, partition, block, gate, shards_dir,
-                                         config.min_confidence, config.min_nn_ratio, pure=False))
+            futures.append(
+                client.submit(
+                    run_synthetic_partition,
+                    self.spec.seed,
+                    partition,
+                    block,
+                    gate,
+                    shards_dir,
+                    config.min_confidence,
+                    config.min_nn_ratio,
+                    pure=False,
+                )
+            )
         return futures
 
     def prepare(self, client: Client | None, progress: bool) -> str:
         """Train (or reuse) every generator and the gate classifier; the gate's checkpoint path."""
         device = resolve_device(self.spec.train.device)
         n_classes = len(self.splits.classes)
-        prepare_generators(configs_of(self.spec), self.data, self.data_digest, n_classes, self.spec.seed, self.folder,
-                           device, client, progress)
+        prepare_generators(
+            configs_of(self.spec),
+            self.data,
+            self.data_digest,
+            n_classes,
+            self.spec.seed,
+            self.folder,
+            device,
+            client,
+            progress,
+        )
         val, _ = decode_records(self.splits.val, self.splits.payload_format, "validation")
-        return prepare_gate(self.data, val, self.data_digest, objective_for(self.spec, n_classes), self.spec.train,
-                            self.spec.seed, self.folder, device)
+        return prepare_gate(
+            self.data,
+            val,
+            self.data_digest,
+            objective_for(self.spec, n_classes),
+            self.spec.train,
+            self.spec.seed,
+            self.folder,
+            device,
+        )
 
 
 def plan_synthetic(spec: Spec, splits: Splits, out_dir: Path) -> SyntheticPlan:

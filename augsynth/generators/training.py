@@ -56,8 +56,7 @@ def checkpoint_digest(config: GeneratorConfig, data_digest: str, n_classes: int,
     """The content hash a checkpoint is filed under: the settings that shape training, the training data, classes
     and seed (sample counts and gate thresholds can change without retraining)."""
     settings = config.model_dump(mode="json", exclude=SAMPLING_SETTINGS)
-    key = json.dumps({"config": settings, "data": data_digest, "classes": n_classes,
-                      "seed": seed}, sort_keys=True)
+    key = json.dumps({"config": settings, "data": data_digest, "classes": n_classes, "seed": seed}, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -70,9 +69,17 @@ def digest_of(checkpoint: Path) -> str:
     return checkpoint.stem.rsplit("-", 1)[1]
 
 
-def prepare_generators(configs: list[GeneratorConfig], data: ArrayData, data_digest: str, n_classes: int, seed: int,
-                       folder: Path, device: torch.device, client: Client | None,
-                       progress: bool = True) -> dict[str, TrainedGenerator]:
+def prepare_generators(
+    configs: list[GeneratorConfig],
+    data: ArrayData,
+    data_digest: str,
+    n_classes: int,
+    seed: int,
+    folder: Path,
+    device: torch.device,
+    client: Client | None,
+    progress: bool = True,
+) -> dict[str, TrainedGenerator]:
     """Each generator's checkpoint: reused when its digest matches, else trained (on the Dask workers in parallel
     on CPU, one after another on a GPU)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,8 +87,12 @@ def prepare_generators(configs: list[GeneratorConfig], data: ArrayData, data_dig
     todo = [c for c in configs if not (paths[c.label].exists() and paths[c.label].with_suffix(".json").exists())]
     if todo and device.type == "cpu" and client is not None:
         [ref] = client.scatter([data], hash=False)
-        futures = [client.submit(fit_generator, c.model_dump(), ref, n_classes, seed, str(paths[c.label]), "cpu",
-                                 False, pure=False) for c in todo]
+        futures = [
+            client.submit(
+                fit_generator, c.model_dump(), ref, n_classes, seed, str(paths[c.label]), "cpu", False, pure=False
+            )
+            for c in todo
+        ]
         with tqdm(total=len(futures), desc="train generators", unit="generator", disable=not progress) as bar:
             for _ in finished(client, futures, "generator training"):
                 bar.update()
@@ -91,13 +102,15 @@ def prepare_generators(configs: list[GeneratorConfig], data: ArrayData, data_dig
     trained = {}
     for config in configs:
         meta = json.loads(paths[config.label].with_suffix(".json").read_text())
-        trained[config.label] = TrainedGenerator(config.label, str(paths[config.label]), meta["digest"],
-                                                 meta["train_seconds"], meta["device"])
+        trained[config.label] = TrainedGenerator(
+            config.label, str(paths[config.label]), meta["digest"], meta["train_seconds"], meta["device"]
+        )
     return trained
 
 
-def fit_generator(config_dict: dict, data: ArrayData, n_classes: int, seed: int, path: str, device_type: str,
-                  progress: bool) -> float:
+def fit_generator(
+    config_dict: dict, data: ArrayData, n_classes: int, seed: int, path: str, device_type: str, progress: bool
+) -> float:
     """Train one generator and write its checkpoint (weights) and a JSON sidecar, each atomically; the seconds."""
     start = time.perf_counter()
     kind = GENERATORS.get(config_dict["kind"])
@@ -108,13 +121,24 @@ def fit_generator(config_dict: dict, data: ArrayData, n_classes: int, seed: int,
     torch.manual_seed(int(torch.randint(2**31, (1,), generator=rng)))
     model = kind.build(config, shape, n_classes).to(device)
     x, y = tensors(data, device)
-    kind.fit(model, x, y, config, rng, device,
-             lambda it: tqdm(it, desc=f"train {config.label}", unit="batch", disable=not progress, leave=False))
+    kind.fit(
+        model,
+        x,
+        y,
+        config,
+        rng,
+        device,
+        lambda it: tqdm(it, desc=f"train {config.label}", unit="batch", disable=not progress, leave=False),
+    )
     seconds = time.perf_counter() - start
     final = Path(path)
     state = {key: value.detach().cpu() for key, value in model.state_dict().items()}
-    saved = {"state": state, "shape": [shape.channels, shape.height, shape.width], "classes": n_classes,
-             "config": config.model_dump(mode="json")}
+    saved = {
+        "state": state,
+        "shape": [shape.channels, shape.height, shape.width],
+        "classes": n_classes,
+        "config": config.model_dump(mode="json"),
+    }
     write_atomically(final, lambda temp: torch.save(saved, temp))
     meta = {"digest": digest_of(final), "train_seconds": seconds, "device": device_type}
     write_atomically(final.with_suffix(".json"), lambda temp: temp.write_text(json.dumps(meta)))

@@ -26,14 +26,23 @@ class ConditionalVAE(nn.Module):
         self.work = fit_size(shape, 4)
         h, w, c = self.work[0] // 4, self.work[1] // 4, config.width
         self.encoder = nn.Sequential(
-            nn.Conv2d(shape.channels + n_classes, c, 4, 2, 1), nn.LeakyReLU(0.2),
-            nn.Conv2d(c, 2 * c, 4, 2, 1), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2), nn.Flatten())
+            nn.Conv2d(shape.channels + n_classes, c, 4, 2, 1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 2 * c, 4, 2, 1),
+            nn.BatchNorm2d(2 * c),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+        )
         self.to_stats = nn.Linear(2 * c * h * w, 2 * config.latent_dim)
         self.from_latent = nn.Sequential(nn.Linear(config.latent_dim + n_classes, 2 * c * h * w), nn.ReLU())
         self.decoder = nn.Sequential(
             nn.Unflatten(1, (2 * c, h, w)),
-            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.BatchNorm2d(c), nn.ReLU(),
-            nn.ConvTranspose2d(c, shape.channels, 4, 2, 1), nn.Tanh())
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c, shape.channels, 4, 2, 1),
+            nn.Tanh(),
+        )
 
     def encode(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = resize(x, self.work)
@@ -50,8 +59,15 @@ def build(config: CVAEConfig, shape: ImageShape, n_classes: int) -> nn.Module:
     return ConditionalVAE(config, shape, n_classes)
 
 
-def fit(model: ConditionalVAE, x: torch.Tensor, y: torch.Tensor, config: CVAEConfig, rng: torch.Generator,
-        device: torch.device, progress) -> None:
+def fit(
+    model: ConditionalVAE,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: CVAEConfig,
+    rng: torch.Generator,
+    device: torch.device,
+    progress,
+) -> None:
     """Minimise reconstruction error (per pixel, summed) plus beta times the KL divergence to N(0, I)."""
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     model.train()

@@ -59,9 +59,12 @@ class FlipRule(LabelRule):
 
     def check(self, op: dict[str, Any], target: Target, path: str) -> None:
         if target.spec.flip_mode == "refuse":
-            raise SpecError(f"{path}.op", f"{op['op']} on the {target.kind} label '{target.name}': augsynth does not "
-                            "know whether a mirror image changes this label",
-                            fix=f"declare labels.{target.name}.flip: negate | keep, or remove the op")
+            raise SpecError(
+                f"{path}.op",
+                f"{op['op']} on the {target.kind} label '{target.name}': augsynth does not "
+                "know whether a mirror image changes this label",
+                fix=f"declare labels.{target.name}.flip: negate | keep, or remove the op",
+            )
 
     def apply(self, label: float, params: dict[str, Any], target: Target) -> tuple[float, str | None]:
         if target.spec.flip_mode == "negate":
@@ -77,10 +80,13 @@ class ShiftRule(LabelRule):
 
     def check(self, op: dict[str, Any], target: Target, path: str) -> None:
         if target.spec.shift_gain is None:
-            raise SpecError(f"{path}.op", f"{op['op']} shifts the image sideways, which changes the {target.kind} "
-                            f"label '{target.name}' by shift_gain * dx, but labels.{target.name}.shift_gain is not set",
-                            fix=f"set labels.{target.name}.shift_gain (label units per pixel); "
-                                "`augsynth calibrate SPEC --write` estimates it")
+            raise SpecError(
+                f"{path}.op",
+                f"{op['op']} shifts the image sideways, which changes the {target.kind} "
+                f"label '{target.name}' by shift_gain * dx, but labels.{target.name}.shift_gain is not set",
+                fix=f"set labels.{target.name}.shift_gain (label units per pixel); "
+                "`augsynth calibrate SPEC --write` estimates it",
+            )
 
     def apply(self, label: float, params: dict[str, Any], target: Target) -> tuple[float, str | None]:
         dx = self.dx(params)
@@ -102,15 +108,21 @@ class AffineShiftRule(ShiftRule):
     def check(self, op: dict[str, Any], target: Target, path: str) -> None:
         for key, neutral in self._IDENTITY.items():
             if key in op and not _is_constant(op[key], neutral):
-                raise SpecError(f"{path}.{key}", f"Affine with {key} changes the {target.kind} label '{target.name}' "
-                                "in a way augsynth has no rule for; only a pure horizontal shift is adjusted",
-                                fix="use ShiftX (or Affine with translate_px: {x: [-20, 20], y: 0} only), "
-                                    "or add label_invariant: true if you are sure the label does not change")
+                raise SpecError(
+                    f"{path}.{key}",
+                    f"Affine with {key} changes the {target.kind} label '{target.name}' "
+                    "in a way augsynth has no rule for; only a pure horizontal shift is adjusted",
+                    fix="use ShiftX (or Affine with translate_px: {x: [-20, 20], y: 0} only), "
+                    "or add label_invariant: true if you are sure the label does not change",
+                )
         translate = op.get("translate_px", op.get("translate_percent"))
         if not (isinstance(translate, dict) and _is_constant(translate.get("y", 0), 0)):
-            raise SpecError(f"{path}", f"Affine on the {target.kind} label '{target.name}' must translate along x "
-                            "only, so that the label can follow the shift",
-                            fix="write translate_px: {x: [-20, 20], y: 0}")
+            raise SpecError(
+                f"{path}",
+                f"Affine on the {target.kind} label '{target.name}' must translate along x "
+                "only, so that the label can follow the shift",
+                fix="write translate_px: {x: [-20, 20], y: 0}",
+            )
         super().check(op, target, path)
 
     @staticmethod
@@ -135,11 +147,14 @@ def rule_for(op: dict[str, Any], target: Target, path: str) -> LabelRule:
     if rule is None and (target.kind == LabelKind.CLASS or IMAGE_OPS.get(op["op"]).effect == "photometric"):
         rule = INVARIANT
     if rule is None:
-        raise SpecError(f"{path}.op", f"{op['op']} has no rule for the {target.kind} label '{target.name}': augsynth "
-                        f"does not know how it changes a {target.kind}, so it will not apply it silently",
-                        fix="remove the op; or, if you are sure it leaves the label unchanged, add "
-                            "label_invariant: true to it (flips and sideways shifts are adjusted through "
-                            f"labels.{target.name}.flip and shift_gain)")
+        raise SpecError(
+            f"{path}.op",
+            f"{op['op']} has no rule for the {target.kind} label '{target.name}': augsynth "
+            f"does not know how it changes a {target.kind}, so it will not apply it silently",
+            fix="remove the op; or, if you are sure it leaves the label unchanged, add "
+            "label_invariant: true to it (flips and sideways shifts are adjusted through "
+            f"labels.{target.name}.flip and shift_gain)",
+        )
     rule.check(op, target, path)
     return rule
 

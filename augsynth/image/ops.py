@@ -63,22 +63,34 @@ def validate_op(raw: Any, path: str, max_number: float) -> dict[str, Any]:
     """Check one op entry (``{op: Name, **params}``) against the registry and albumentations' own schema; numbers
     in its parameters must be finite and at most ``max_number`` in size."""
     if not isinstance(raw, dict) or "op" not in raw:
-        raise SpecError(path, f"expected a mapping with an 'op' key, got {excerpt(raw)}",
-                        fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
+        raise SpecError(
+            path,
+            f"expected a mapping with an 'op' key, got {excerpt(raw)}",
+            fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}",
+        )
     name, params = raw["op"], _transform_params(raw)
     if not isinstance(raw.get("label_invariant", False), bool):
-        raise SpecError(f"{path}.label_invariant", f"expected true or false, got {excerpt(raw['label_invariant'])}",
-                        fix="write label_invariant: true only for an op you know leaves the label unchanged")
+        raise SpecError(
+            f"{path}.label_invariant",
+            f"expected true or false, got {excerpt(raw['label_invariant'])}",
+            fix="write label_invariant: true only for an op you know leaves the label unchanged",
+        )
     if not isinstance(name, str):
-        raise SpecError(f"{path}.op", f"expected an op name (a string), got {excerpt(name)}",
-                        fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
+        raise SpecError(
+            f"{path}.op",
+            f"expected an op name (a string), got {excerpt(name)}",
+            fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}",
+        )
     op = IMAGE_OPS.spec_get(name, f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]
     for key in params:
         if key not in allowed:
             hint = suggestion(key, allowed)
-            raise SpecError(f"{path}.{key}", f"{name} has no parameter {excerpt(key)}; it accepts: "
-                            f"{', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
+            raise SpecError(
+                f"{path}.{key}",
+                f"{name} has no parameter {excerpt(key)}; it accepts: {', '.join(allowed)}",
+                fix=f"{hint}remove or rename the parameter",
+            )
     check_op_numbers(params, path, max_number)
     _check_ranges(name, params, path)
     try:
@@ -95,10 +107,17 @@ def _check_ranges(name: str, params: dict[str, Any], path: str) -> None:
         if key not in RANGE_PARAMS and not key.endswith(("_limit", "_range")):
             continue
         for pair in value.values() if isinstance(value, dict) else [value]:
-            if (isinstance(pair, (list, tuple)) and len(pair) == 2
-                    and all(isinstance(v, (int, float)) for v in pair) and pair[0] > pair[1]):
-                raise SpecError(f"{path}.{key}", f"{name}: a range is [low, high] with low <= high, got "
-                                f"{excerpt(value)}", fix=f"write it as [{pair[1]}, {pair[0]}]")
+            if (
+                isinstance(pair, (list, tuple))
+                and len(pair) == 2
+                and all(isinstance(v, (int, float)) for v in pair)
+                and pair[0] > pair[1]
+            ):
+                raise SpecError(
+                    f"{path}.{key}",
+                    f"{name}: a range is [low, high] with low <= high, got {excerpt(value)}",
+                    fix=f"write it as [{pair[1]}, {pair[0]}]",
+                )
 
 
 def _transform_params(op_entry: dict[str, Any]) -> dict[str, Any]:
@@ -117,8 +136,9 @@ def _param_error(name: str, params: dict[str, Any], path: str, err: ValueError) 
         field, message = None, str(err)
     where = f"{path}.{field}" if field else path
     got = f" (got {excerpt(params[field])})" if field else ""
-    return SpecError(where, f"{name}: {message}{got}",
-                     fix=f"see the albumentations documentation of {name} for valid values")
+    return SpecError(
+        where, f"{name}: {message}{got}", fix=f"see the albumentations documentation of {name} for valid values"
+    )
 
 
 def check_shape_preserved(ops: list[dict[str, Any]], shape: tuple[int, ...]) -> None:
@@ -127,19 +147,28 @@ def check_shape_preserved(ops: list[dict[str, Any]], shape: tuple[int, ...]) -> 
     for i, op in enumerate(ops):
         transform = build_transform({**op, "p": 1.0})
         if isinstance(transform, ShiftX) and transform.limit_px >= shape[1]:
-            raise SpecError(f"augment.image[{i}].limit_px", f"ShiftX shifts by up to {transform.limit_px} pixels, "
-                            f"not less than the image width {shape[1]}: the largest shifts leave nothing of the image",
-                            fix=f"use limit_px well below the width, e.g. {max(1, shape[1] // 8)}")
+            raise SpecError(
+                f"augment.image[{i}].limit_px",
+                f"ShiftX shifts by up to {transform.limit_px} pixels, "
+                f"not less than the image width {shape[1]}: the largest shifts leave nothing of the image",
+                fix=f"use limit_px well below the width, e.g. {max(1, shape[1] // 8)}",
+            )
         try:
             image = transform(image=image)["image"]
         except Exception as err:  # albumentations raises several types for impossible sizes
-            raise SpecError(f"augment.image[{i}]", f"{op['op']} cannot run on {shape[:2]} images: {err}",
-                            fix="choose parameters that fit dataset.image_size") from None
+            raise SpecError(
+                f"augment.image[{i}]",
+                f"{op['op']} cannot run on {shape[:2]} images: {err}",
+                fix="choose parameters that fit dataset.image_size",
+            ) from None
     if image.shape != shape:
-        raise SpecError("augment.image", f"the ops turn {shape[:2]} images into {image.shape[:2]}; every copy must "
-                        "keep the dataset's image size so arms can be trained together",
-                        fix=f"end with an op that restores the size, e.g. {{op: RandomCrop, height: {shape[0]}, "
-                            f"width: {shape[1]}}}, or change dataset.image_size")
+        raise SpecError(
+            "augment.image",
+            f"the ops turn {shape[:2]} images into {image.shape[:2]}; every copy must "
+            "keep the dataset's image size so arms can be trained together",
+            fix=f"end with an op that restores the size, e.g. {{op: RandomCrop, height: {shape[0]}, "
+            f"width: {shape[1]}}}, or change dataset.image_size",
+        )
 
 
 def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform:

@@ -34,8 +34,13 @@ class ShiftX(A.DualTransform):
         border: Literal["constant", "replicate", "reflect"]
         fill: float = Field(ge=0, le=255)
 
-    def __init__(self, limit_px: int = 10, border: Literal["constant", "replicate", "reflect"] = "replicate",
-                 fill: float = 0, p: float = 0.5):
+    def __init__(
+        self,
+        limit_px: int = 10,
+        border: Literal["constant", "replicate", "reflect"] = "replicate",
+        fill: float = 0,
+        p: float = 0.5,
+    ):
         super().__init__(p=p)
         self.limit_px = limit_px
         self.border = border
@@ -47,8 +52,14 @@ class ShiftX(A.DualTransform):
     def apply(self, img: np.ndarray, dx: int = 0, **params: Any) -> np.ndarray:
         matrix = np.array([[1.0, 0.0, dx], [0.0, 1.0, 0.0]])
         height, width = img.shape[:2]
-        shifted = cv2.warpAffine(img, matrix, (width, height), flags=cv2.INTER_NEAREST,
-                                 borderMode=BORDER_MODES[self.border], borderValue=self.fill)
+        shifted = cv2.warpAffine(
+            img,
+            matrix,
+            (width, height),
+            flags=cv2.INTER_NEAREST,
+            borderMode=BORDER_MODES[self.border],
+            borderValue=self.fill,
+        )
         return shifted.reshape(img.shape)
 
     def get_transform_init_args_names(self) -> tuple[str, ...]:

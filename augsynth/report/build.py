@@ -29,37 +29,68 @@ class Classical:
     runs: dict[str, list[float]]
 
 
-def build_report(spec: Spec, objective: Objective, scores: Scores, *, device: str, test_size: int,
-                 validation_size: int, expansion: Expansion, quarantined: Quarantined, duplicates_dropped: int,
-                 accounting: dict[str, dict[str, int]],
-                 classical: Classical | None, generators: dict[str, GeneratorSummary], skipped: list[SkippedSize],
-                 wall_seconds: float) -> Report:
+def build_report(
+    spec: Spec,
+    objective: Objective,
+    scores: Scores,
+    *,
+    device: str,
+    test_size: int,
+    validation_size: int,
+    expansion: Expansion,
+    quarantined: Quarantined,
+    duplicates_dropped: int,
+    accounting: dict[str, dict[str, int]],
+    classical: Classical | None,
+    generators: dict[str, GeneratorSummary],
+    skipped: list[SkippedSize],
+    wall_seconds: float,
+) -> Report:
     """The report of a comparison of ``spec.train.arms``; ``scores`` holds every run, learning curve included."""
     config = spec.train
     baseline = scores.main("baseline")
     classical_baseline, classical_arms = _classical_sections(classical)
     return Report(
-        name=spec.name, task=spec.dataset.task, metric=objective.metric, higher_is_better=objective.higher_is_better,
-        test_size=test_size, validation_size=validation_size, train_size=scores.main_size,
+        name=spec.name,
+        task=spec.dataset.task,
+        metric=objective.metric,
+        higher_is_better=objective.higher_is_better,
+        test_size=test_size,
+        validation_size=validation_size,
+        train_size=scores.main_size,
         train_size_unit="samples per class" if objective.task == Task.CLASSIFICATION else "frames",
-        seeds=config.seeds, learning_curve_seeds=config.learning_curve_seeds or config.seeds, device=device,
+        seeds=config.seeds,
+        learning_curve_seeds=config.learning_curve_seeds or config.seeds,
+        device=device,
         arms={arm: summary(scores.main(arm)) for arm in config.arms},
         gain={arm: paired_gain(scores.main(arm), baseline) for arm in config.arms if arm != "baseline"},
-        metrics={arm: {metric: summary(values) for metric, values in by_metric.items()}
-                 for arm, by_metric in scores.metrics.items() if arm in config.arms},
-        classical_baseline=classical_baseline, classical_arms=classical_arms, generators=generators,
-        learning_curve=curve_points(scores, config.arms, config.learning_curve), learning_curve_skipped=skipped,
-        expansion=expansion, quarantined=quarantined, duplicates_dropped=duplicates_dropped, accounting=accounting,
-        train_seconds_mean=sum(scores.seconds) / max(1, len(scores.seconds)), wall_seconds=wall_seconds,
+        metrics={
+            arm: {metric: summary(values) for metric, values in by_metric.items()}
+            for arm, by_metric in scores.metrics.items()
+            if arm in config.arms
+        },
+        classical_baseline=classical_baseline,
+        classical_arms=classical_arms,
+        generators=generators,
+        learning_curve=curve_points(scores, config.arms, config.learning_curve),
+        learning_curve_skipped=skipped,
+        expansion=expansion,
+        quarantined=quarantined,
+        duplicates_dropped=duplicates_dropped,
+        accounting=accounting,
+        train_seconds_mean=sum(scores.seconds) / max(1, len(scores.seconds)),
+        wall_seconds=wall_seconds,
     )
 
 
 def curve_points(scores: Scores, arms: list[str], sizes: list[int]) -> list[CurvePoint]:
     """The spec's arms at each learning-curve size they trained at and at the main size, smallest first (the whole
     train split last)."""
-    points = [CurvePoint(**summary(values).model_dump(), train_size=size, arm=arm)
-              for (arm, size), values in scores.by_arm.items()
-              if arm in arms and (size in sizes or size == scores.main_size)]
+    points = [
+        CurvePoint(**summary(values).model_dump(), train_size=size, arm=arm)
+        for (arm, size), values in scores.by_arm.items()
+        if arm in arms and (size in sizes or size == scores.main_size)
+    ]
     return sorted(points, key=lambda p: (p.train_size is None, p.train_size or 0, p.arm))
 
 
@@ -67,6 +98,8 @@ def _classical_sections(classical: Classical | None) -> tuple[ClassicalBaseline 
     if classical is None:
         return None, {}
     baseline = classical.runs["baseline"]
-    arms = {arm: ClassicalArm(**summary(runs).model_dump(), gain=paired_gain(runs, baseline) if arm != "baseline"
-                              else None) for arm, runs in classical.runs.items()}
+    arms = {
+        arm: ClassicalArm(**summary(runs).model_dump(), gain=paired_gain(runs, baseline) if arm != "baseline" else None)
+        for arm, runs in classical.runs.items()
+    }
     return ClassicalBaseline(**summary(baseline).model_dump(), model=classical.model), arms

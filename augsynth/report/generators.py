@@ -20,14 +20,16 @@ from augsynth.spec.schema import Spec
 from augsynth.train.arms import generator_arm
 
 
-def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: Scores,
-                     synthetic: dict[str, ArrayData]) -> dict[str, GeneratorSummary]:
+def generator_report(
+    spec: Spec, out_dir: Path, baseline: ArrayData, scores: Scores, synthetic: dict[str, ArrayData]
+) -> dict[str, GeneratorSummary]:
     """Per generator, by name. ``synthetic``: each generator's kept samples, as the trainer read them (absent when the
     gates kept none)."""
     if not spec.generate:
         return {}
-    manifest = pq.read_table(out_dir / "manifest.parquet",
-                             columns=["generator", "checkpoint", "gate", "confidence", "nn_ratio"])
+    manifest = pq.read_table(
+        out_dir / "manifest.parquet", columns=["generator", "checkpoint", "gate", "confidence", "nn_ratio"]
+    )
     reference = scores.main("baseline")
     report = {}
     for config in configs_of(spec):
@@ -46,16 +48,29 @@ def generator_report(spec: Spec, out_dir: Path, baseline: ArrayData, scores: Sco
             generated=len(gates),
             kept=gates.count(Verdict.KEPT),
             confidence_rejected=gates.count(Verdict.LOW_CONFIDENCE),
-            memorization=Memorization(min_nn_ratio=float(ratios.min()), median_nn_ratio=float(np.median(ratios)),
-                                      threshold=config.min_nn_ratio, rejected=gates.count(Verdict.NEAR_COPY)),
+            memorization=Memorization(
+                min_nn_ratio=float(ratios.min()),
+                median_nn_ratio=float(np.median(ratios)),
+                threshold=config.min_nn_ratio,
+                rejected=gates.count(Verdict.NEAR_COPY),
+            ),
             mean_confidence=float(np.mean(rows["confidence"].to_numpy())),
-            diversity=(Diversity(**diversity(kept_samples.images, kept_samples.labels, baseline.images,
-                                             baseline.labels)) if kept_samples is not None else None),
+            diversity=(
+                Diversity(**diversity(kept_samples.images, kept_samples.labels, baseline.images, baseline.labels))
+                if kept_samples is not None
+                else None
+            ),
             tstr=summary(tstr) if tstr else None,
             tstr_gain=paired_gain(tstr, reference) if tstr else None,
-            augmented_plus=(AugmentedPlus(**summary(combined).model_dump(), gain=paired_gain(combined, reference),
-                                          over_augmented=paired_gain(combined, scores.main("augmented")))
-                            if combined else None),
+            augmented_plus=(
+                AugmentedPlus(
+                    **summary(combined).model_dump(),
+                    gain=paired_gain(combined, reference),
+                    over_augmented=paired_gain(combined, scores.main("augmented")),
+                )
+                if combined
+                else None
+            ),
             train_seconds=meta["train_seconds"],
             train_device=meta["device"],
         )

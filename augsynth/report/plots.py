@@ -27,8 +27,10 @@ def plot_arms(report: Report, path: Path) -> None:
     names = list(report.arms)
     stats = [report.arms[name] for name in names]
     means = [scale * s.mean for s in stats]
-    errors = [[scale * (s.mean - s.ci95[0]) if s.ci95 else 0.0 for s in stats],
-              [scale * (s.ci95[1] - s.mean) if s.ci95 else 0.0 for s in stats]]
+    errors = [
+        [scale * (s.mean - s.ci95[0]) if s.ci95 else 0.0 for s in stats],
+        [scale * (s.ci95[1] - s.mean) if s.ci95 else 0.0 for s in stats],
+    ]
     ax.bar(names, means, yerr=errors, capsize=6, color=["#888888"] + ["#3a7bd5"] * (len(names) - 1))
     forest = report.classical_baseline
     if forest:
@@ -67,9 +69,9 @@ def plot_learning_curve(report: Report, path: Path) -> None:
 def generated_grid(out_dir: str | Path, classes: list[str], path: str | Path, per_class: int = 8) -> Path:
     """One row per class and generator: its first synthetic samples, those the gates rejected framed in red."""
     table = read_shards(out_dir, columns=["origin", "generator", "label", "sample_index", "gate", "image"])
-    table = table.filter(pc.equal(table["origin"], str(Origin.SYNTHETIC))).sort_by([("generator", "ascending"),
-                                                                         ("label", "ascending"),
-                                                                         ("sample_index", "ascending")])
+    table = table.filter(pc.equal(table["origin"], str(Origin.SYNTHETIC))).sort_by(
+        [("generator", "ascending"), ("label", "ascending"), ("sample_index", "ascending")]
+    )
     rows = table.to_pylist()
     keys = list(dict.fromkeys((row["generator"], row["label"]) for row in rows))
     fig = Figure(figsize=(1.0 * per_class, 1.0 * len(keys)))

@@ -20,42 +20,70 @@ def check_limits(spec: Spec, records: int | None, classes: int | None, generator
     source's sizes when known at load (else None); ``generators`` the validated generator settings."""
     data = spec.dataset
     if data.size_hw is not None:
-        _within(data.size_hw[0] * data.size_hw[1], "max_image_pixels", spec, "dataset.image_size",
-                f"dataset.image_size {list(data.size_hw)} is {data.size_hw[0] * data.size_hw[1]} pixels per image")
+        _within(
+            data.size_hw[0] * data.size_hw[1],
+            "max_image_pixels",
+            spec,
+            "dataset.image_size",
+            f"dataset.image_size {list(data.size_hw)} is {data.size_hw[0] * data.size_hw[1]} pixels per image",
+        )
     if data.frames is not None:
         _within(data.frames, "max_frames", spec, "dataset.frames", f"dataset.frames is {data.frames}")
     _within(spec.augment.copies, "max_copies", spec, "augment.copies", f"augment.copies is {spec.augment.copies}")
     generated = 0
     for i, config in enumerate(generators):
-        _within(config["epochs"], "max_generator_epochs", spec, f"generate[{i}].epochs",
-                f"generate[{i}].epochs is {config['epochs']}")
+        _within(
+            config["epochs"],
+            "max_generator_epochs",
+            spec,
+            f"generate[{i}].epochs",
+            f"generate[{i}].epochs is {config['epochs']}",
+        )
         generated += config["per_class"] * (classes or 1)
         per_class = f" x {classes} classes" if classes else ""
-        _within(generated, "max_generated", spec, f"generate[{i}].per_class",
-                f"the generators make {generated} samples (per_class {config['per_class']}{per_class}"
-                f"{', with the generators before it' if i else ''})")
+        _within(
+            generated,
+            "max_generated",
+            spec,
+            f"generate[{i}].per_class",
+            f"the generators make {generated} samples (per_class {config['per_class']}{per_class}"
+            f"{', with the generators before it' if i else ''})",
+        )
     curve = [n for n in spec.train.learning_curve if n != data.train_amount]  # each size is expanded too
     trains = [_train_records(spec, size, records, classes) for size in [data.train_amount, *curve]]
     if trains[0] is not None:
         train = sum(n for n in trains if n is not None)
         rows = train * (spec.augment.copies + 1) + generated
-        _within(rows, "max_output_rows", spec, "augment.copies",
-                f"the expansion writes up to {rows} rows ({train} training samples"
-                f"{', learning-curve sizes included,' if curve else ''} x (copies {spec.augment.copies} + 1)"
-                f"{f' + {generated} generated' if generated else ''})")
+        _within(
+            rows,
+            "max_output_rows",
+            spec,
+            "augment.copies",
+            f"the expansion writes up to {rows} rows ({train} training samples"
+            f"{', learning-curve sizes included,' if curve else ''} x (copies {spec.augment.copies} + 1)"
+            f"{f' + {generated} generated' if generated else ''})",
+        )
     train_config, runs = spec.train, _training_runs(spec)
     pretraining = train_config.pretrain_steps * train_config.seeds if train_config.pretrain else 0
     steps = train_config.steps * runs + pretraining
-    _within(steps, "max_train_steps", spec, "train.steps",
-            f"training takes {steps} optimizer steps (train.steps {train_config.steps} x {runs} runs of the arms and "
-            f"learning-curve sizes over the seeds{f' + {pretraining} pretraining' if pretraining else ''})")
+    _within(
+        steps,
+        "max_train_steps",
+        spec,
+        "train.steps",
+        f"training takes {steps} optimizer steps (train.steps {train_config.steps} x {runs} runs of the arms and "
+        f"learning-curve sizes over the seeds{f' + {pretraining} pretraining' if pretraining else ''})",
+    )
 
 
 def _within(value: int, limit: str, spec: Spec, where: str, what: str) -> None:
     allowed = getattr(spec.limits, limit)
     if value > allowed:
-        raise SpecError(where, f"{what}, above limits.{limit} ({allowed})",
-                        fix=f"lower it, or raise limits.{limit} if you mean it (limits: {{{limit}: {value}}})")
+        raise SpecError(
+            where,
+            f"{what}, above limits.{limit} ({allowed})",
+            fix=f"lower it, or raise limits.{limit} if you mean it (limits: {{{limit}: {value}}})",
+        )
 
 
 def _train_records(spec: Spec, amount: int | None, records: int | None, classes: int | None) -> int | None:
@@ -74,5 +102,6 @@ def _training_runs(spec: Spec) -> int:
     train = spec.train
     curve_sizes = [n for n in train.learning_curve if n != spec.dataset.train_amount]
     curve_arms = [arm for arm in train.arms if arm in CURVE_ARMS]
-    return train.seeds * len(train.arms) + len(curve_sizes) * len(curve_arms) * (train.learning_curve_seeds
-                                                                                 or train.seeds)
+    return train.seeds * len(train.arms) + len(curve_sizes) * len(curve_arms) * (
+        train.learning_curve_seeds or train.seeds
+    )

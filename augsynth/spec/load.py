@@ -42,20 +42,28 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
     """Validate a spec mapping: structure, limits, ops, data source and trainer choices; ``folder`` (default: the
     current directory) is where file parameters of ops resolve and must stay."""
     if not isinstance(raw, dict):
-        raise SpecError("<spec>", f"expected a mapping at the top level, got {type(raw).__name__}",
-                        fix="start the file with 'version: 1' and 'name: ...'")
+        raise SpecError(
+            "<spec>",
+            f"expected a mapping at the top level, got {type(raw).__name__}",
+            fix="start the file with 'version: 1' and 'name: ...'",
+        )
     try:
         spec = Spec.model_validate(raw)
     except pydantic.ValidationError as err:
         raise _spec_error(err, Spec) from None
     for i, name in enumerate(spec.train.arms):
         ARMS.spec_get(name, f"train.arms[{i}]", "list registered arms only")
-    spec.augment.image = [validate_op(op, f"augment.image[{i}]", spec.limits.max_op_number)
-                          for i, op in enumerate(spec.augment.image)]
+    spec.augment.image = [
+        validate_op(op, f"augment.image[{i}]", spec.limits.max_op_number) for i, op in enumerate(spec.augment.image)
+    ]
     if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
         spec.train.model = "tfidf-mlp"
-    refuse_system_folder(spec.output.dir, "output.dir", "output dir",
-                         fix="write results to a folder of their own, e.g. output: {dir: out/NAME}")
+    refuse_system_folder(
+        spec.output.dir,
+        "output.dir",
+        "output dir",
+        fix="write results to a folder of their own, e.g. output: {dir: out/NAME}",
+    )
     size = _check_semantics(spec)
     spec.generate = _check_generators(spec)
     check_limits(spec, size.records, size.classes, spec.generate)
@@ -66,8 +74,10 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
         from augsynth.text.ops import validate_text_op  # nlpaug loads only for text specs
 
         roots = [folder or Path.cwd(), *_data_root(spec.dataset)]
-        spec.augment.text = [validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind, roots)
-                             for i, op in enumerate(spec.augment.text)]
+        spec.augment.text = [
+            validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind, roots)
+            for i, op in enumerate(spec.augment.text)
+        ]
     return spec
 
 
@@ -101,14 +111,23 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
     settings."""
     train = spec.train
     if train.pretrain and "pretrained" not in train.arms:  # the arm checks the other direction
-        raise SpecError("train.pretrain", "the 'pretrained' arm and train.pretrain go together",
-                        fix="set train.pretrain: autoencoder and list 'pretrained' in train.arms (or neither)")
+        raise SpecError(
+            "train.pretrain",
+            "the 'pretrained' arm and train.pretrain go together",
+            fix="set train.pretrain: autoencoder and list 'pretrained' in train.arms (or neither)",
+        )
     if train.pretrain_synthetic and not spec.generate:
-        raise SpecError("train.pretrain_synthetic", "there are no generated samples to pretrain on",
-                        fix="add a generator under 'generate', or set pretrain_synthetic: false")
+        raise SpecError(
+            "train.pretrain_synthetic",
+            "there are no generated samples to pretrain on",
+            fix="add a generator under 'generate', or set pretrain_synthetic: false",
+        )
     if spec.generate and spec.dataset.task != Task.CLASSIFICATION:
-        raise SpecError("generate", "generators are conditioned on classes: they need an image classification "
-                        "data set", fix="remove 'generate', or set dataset.task: classification")
+        raise SpecError(
+            "generate",
+            "generators are conditioned on classes: they need an image classification data set",
+            fix="remove 'generate', or set dataset.task: classification",
+        )
     if not spec.generate:
         return []
     from augsynth.generators import GENERATORS  # torch and diffusers load only for specs with generators
@@ -117,11 +136,17 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
     for i, raw in enumerate(spec.generate):
         path = f"generate[{i}]"
         if not isinstance(raw, dict) or "kind" not in raw:
-            raise SpecError(path, f"expected a mapping with a 'kind' key, got {excerpt(raw)}",
-                            fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}")
+            raise SpecError(
+                path,
+                f"expected a mapping with a 'kind' key, got {excerpt(raw)}",
+                fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}",
+            )
         if not isinstance(raw["kind"], str):
-            raise SpecError(f"{path}.kind", f"expected a generator kind (a string), got {excerpt(raw['kind'])}",
-                            fix=f"use one of: {', '.join(GENERATORS.names())}")
+            raise SpecError(
+                f"{path}.kind",
+                f"expected a generator kind (a string), got {excerpt(raw['kind'])}",
+                fix=f"use one of: {', '.join(GENERATORS.names())}",
+            )
         kind = GENERATORS.spec_get(raw["kind"], f"{path}.kind", "use a registered kind")
         try:
             config = kind.config.model_validate(raw)
@@ -129,8 +154,11 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
             inner = _spec_error(err, kind.config)
             raise SpecError(f"{path}.{inner.path}", inner.message, fix=inner.fix) from None
         if config.label in names:
-            raise SpecError(f"{path}.name", f"the generator name '{config.label}' is used twice",
-                            fix="give each generator of the same kind its own name: key")
+            raise SpecError(
+                f"{path}.name",
+                f"the generator name '{config.label}' is used twice",
+                fix="give each generator of the same kind its own name: key",
+            )
         names.add(config.label)
         validated.append(config.model_dump())
     return validated
@@ -139,11 +167,17 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
 def _check_text(spec: Spec) -> None:
     """Text tasks take text ops only, and a declared target must be a text label kind."""
     if spec.augment.image:
-        raise SpecError("augment.image", "image ops do not apply to a text-classification data set",
-                        fix="move the ops to augment.text (nlpaug ops), or change dataset.task")
+        raise SpecError(
+            "augment.image",
+            "image ops do not apply to a text-classification data set",
+            fix="move the ops to augment.text (nlpaug ops), or change dataset.task",
+        )
     if spec.target.spec is not None and spec.target.spec.kind not in TEXT_KINDS:
-        raise SpecError(f"labels.{spec.target.name}.kind", f"a text label is a topic or a sentiment, not "
-                        f"{spec.target.spec.kind}", fix="use kind: topic or kind: sentiment")
+        raise SpecError(
+            f"labels.{spec.target.name}.kind",
+            f"a text label is a topic or a sentiment, not {spec.target.spec.kind}",
+            fix="use kind: topic or kind: sentiment",
+        )
 
 
 def _check_task(spec: Spec) -> None:
@@ -153,36 +187,59 @@ def _check_task(spec: Spec) -> None:
         raise SpecError("augment.text", "text ops need a text data set", fix="set dataset.task: text-classification")
     if data.is_text:
         if data.target is not None and data.target not in spec.labels:
-            raise SpecError("dataset.target", f"the target '{data.target}' is not declared under labels",
-                            fix=f"add labels: {{{data.target}: {{kind: sentiment}}}} (or topic)")
+            raise SpecError(
+                "dataset.target",
+                f"the target '{data.target}' is not declared under labels",
+                fix=f"add labels: {{{data.target}: {{kind: sentiment}}}} (or topic)",
+            )
         misplaced = [("dataset.train_size", data.train_size), ("dataset.side_cameras", data.side_cameras)]
     else:
-        misplaced = [("dataset.target", data.target), ("dataset.train_size", data.train_size),
-                     ("dataset.side_cameras", data.side_cameras), ("labels", spec.labels or None)]
+        misplaced = [
+            ("dataset.target", data.target),
+            ("dataset.train_size", data.train_size),
+            ("dataset.side_cameras", data.side_cameras),
+            ("labels", spec.labels or None),
+        ]
     if data.frames is not None and data.source_kind != "road":
-        raise SpecError("dataset.frames", f"only a rendered data set (road:procedural) has a frame count; "
-                        f"'{data.source}' has the samples it has", fix="remove dataset.frames")
+        raise SpecError(
+            "dataset.frames",
+            f"only a rendered data set (road:procedural) has a frame count; '{data.source}' has the samples it has",
+            fix="remove dataset.frames",
+        )
     if data.task != Task.REGRESSION:
         for path, value in misplaced:
             if value is not None:
-                raise SpecError(path, "only used when dataset.task is regression",
-                                fix="set dataset.task: regression, or remove the key")
+                raise SpecError(
+                    path,
+                    "only used when dataset.task is regression",
+                    fix="set dataset.task: regression, or remove the key",
+                )
         return
     if data.train_per_class is not None:
-        raise SpecError("dataset.train_per_class", "regression has no classes",
-                        fix="give the number of training frames as dataset.train_size")
+        raise SpecError(
+            "dataset.train_per_class",
+            "regression has no classes",
+            fix="give the number of training frames as dataset.train_size",
+        )
     if data.target is None:
-        raise SpecError("dataset.target", "regression needs the name of its target",
-                        fix="add dataset.target: steering and declare it under labels")
+        raise SpecError(
+            "dataset.target",
+            "regression needs the name of its target",
+            fix="add dataset.target: steering and declare it under labels",
+        )
     if data.target not in spec.labels:
         hint = suggestion(data.target, spec.labels)
-        raise SpecError("dataset.target", f"the target '{data.target}' is not declared under labels "
-                        f"(declared: {', '.join(spec.labels) or 'none'})",
-                        fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, "
-                            "shift_gain: 0.01}}")
+        raise SpecError(
+            "dataset.target",
+            f"the target '{data.target}' is not declared under labels (declared: {', '.join(spec.labels) or 'none'})",
+            fix=f"{hint}add labels: {{{data.target}: {{kind: steering_angle, flip: negate, shift_gain: 0.01}}}}",
+        )
     if spec.labels[data.target].kind not in REGRESSION_KINDS:
-        raise SpecError(f"labels.{data.target}.kind", "a regression target is a steering_angle or a scalar",
-                        fix="use kind: steering_angle or kind: scalar")
+        raise SpecError(
+            f"labels.{data.target}.kind",
+            "a regression target is a steering_angle or a scalar",
+            fix="use kind: steering_angle or kind: scalar",
+        )
 
 
 def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecError:
@@ -193,8 +250,11 @@ def _spec_error(err: pydantic.ValidationError, model: type[BaseModel]) -> SpecEr
     if first["type"] == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
         hint = suggestion(str(loc[-1]), known)
-        return SpecError(path, f"unknown key {excerpt(loc[-1])}; expected one of: {', '.join(known)}",
-                         fix=f"{hint}remove or rename the key")
+        return SpecError(
+            path,
+            f"unknown key {excerpt(loc[-1])}; expected one of: {', '.join(known)}",
+            fix=f"{hint}remove or rename the key",
+        )
     got = f" (got {excerpt(first['input'])})" if "input" in first and first["type"] != "missing" else ""
     message = _MESSAGES.get(first["type"], first["msg"].removeprefix("Value error, "))
     return SpecError(path, f"{message}{got}", fix=_FIXES.get(first["type"], "correct the value"))

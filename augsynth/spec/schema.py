@@ -73,7 +73,6 @@ class Target:
         return self.spec.kind if self.spec else "class"
 
 
-
 class _Section(BaseModel):
     model_config = SECTION_CONFIG
 
@@ -112,7 +111,8 @@ class DatasetSpec(_Section):
             return value
         sizes = list(value) if isinstance(value, (list, tuple)) else [value]
         if len(sizes) != (2 if isinstance(value, (list, tuple)) else 1) or not all(
-                isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+            isinstance(n, int) and not isinstance(n, bool) for n in sizes
+        ):
             raise ValueError("image_size is a whole number of pixels, or [height, width]")
         if min(sizes) < 1:
             raise ValueError("image_size must be greater than 0 pixels")
@@ -166,8 +166,6 @@ class OutputSpec(_Section):
     @classmethod
     def _home_expanded(cls, folder: Path) -> Path:
         return folder.expanduser()
-
-
 
 
 class TrainSpec(_Section):

@@ -19,8 +19,12 @@ from augsynth.core.errors import SpecError, clip, excerpt, format_path
 MAX_SPEC_BYTES = 1 << 20
 MAX_DEPTH = 32
 MAX_NODES = 20_000
-_FOREIGN_BOMS = [(codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
-                 (codecs.BOM_UTF16_BE, "UTF-16")]  # UTF-32 first: its little-endian mark starts like UTF-16's
+_FOREIGN_BOMS = [
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+]  # UTF-32 first: its little-endian mark starts like UTF-16's
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # What a spec holds: strings, numbers, true/false, null, lists and mappings (and '<<' merge keys). Other tags (Python
@@ -40,8 +44,10 @@ class SpecLoader(yaml.SafeLoader):
     """PyYAML's safe loader (no Python tags) that refuses duplicate keys and nesting deeper than ``MAX_DEPTH``, and
     reads dates as the strings they are written as."""
 
-    yaml_implicit_resolvers = {first: [(tag, regex) for tag, regex in resolvers if tag != _TIMESTAMP_TAG]
-                               for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if tag != _TIMESTAMP_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def __init__(self, stream: str, name: str):
         super().__init__(stream)
@@ -52,8 +58,11 @@ class SpecLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested deeper than {MAX_DEPTH} levels", "a spec needs a few levels; flatten the "
-                               "structure", self.peek_event().start_mark)
+                raise _Refused(
+                    f"nested deeper than {MAX_DEPTH} levels",
+                    "a spec needs a few levels; flatten the structure",
+                    self.peek_event().start_mark,
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -69,9 +78,12 @@ class SpecLoader(yaml.SafeLoader):
             except TypeError:
                 continue  # an unhashable key: construct_mapping below says so
             if first is not key_node.start_mark:
-                raise _Refused(f"duplicate key {excerpt(key)} (line {key_node.start_mark.line + 1}; first at line "
-                               f"{first.line + 1}): YAML would silently keep only the last one",
-                               "keep one of the two entries", key_node.start_mark)
+                raise _Refused(
+                    f"duplicate key {excerpt(key)} (line {key_node.start_mark.line + 1}; first at line "
+                    f"{first.line + 1}): YAML would silently keep only the last one",
+                    "keep one of the two entries",
+                    key_node.start_mark,
+                )
         return super().construct_mapping(node, deep)
 
 
@@ -92,11 +104,16 @@ def read_yaml(path: Path) -> Any:
         raise SpecError(err.where, f"{err.message}{line}", fix=err.fix, source=str(path)) from None
     except yaml.reader.ReaderError as err:
         line = text[: err.position].count("\n") + 1
-        raise SpecError("<file>", f"not valid YAML: unacceptable character #x{err.character:04x} at line {line}",
-                        fix="remove control characters (NUL and the like) from the file", source=str(path)) from None
+        raise SpecError(
+            "<file>",
+            f"not valid YAML: unacceptable character #x{err.character:04x} at line {line}",
+            fix="remove control characters (NUL and the like) from the file",
+            source=str(path),
+        ) from None
     except yaml.YAMLError as err:
-        raise SpecError("<file>", f"not valid YAML: {clip(str(err), 600)}", fix="fix the YAML syntax",
-                        source=str(path)) from None
+        raise SpecError(
+            "<file>", f"not valid YAML: {clip(str(err), 600)}", fix="fix the YAML syntax", source=str(path)
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -105,27 +122,40 @@ def read_yaml(path: Path) -> Any:
 def _read_text(path: Path) -> str:
     """The file's text: at most ``MAX_SPEC_BYTES``, UTF-8 (with or without a byte-order mark)."""
     if not path.exists():
-        raise SpecError("<file>", f"spec file '{clip(str(path))}' does not exist", fix="check the path",
-                        source=str(path))
+        raise SpecError(
+            "<file>", f"spec file '{clip(str(path))}' does not exist", fix="check the path", source=str(path)
+        )
     if not path.is_file():
-        raise SpecError("<file>", f"'{clip(str(path))}' is not a regular file", fix="give the path of a YAML spec",
-                        source=str(path))
+        raise SpecError(
+            "<file>", f"'{clip(str(path))}' is not a regular file", fix="give the path of a YAML spec", source=str(path)
+        )
     with path.open("rb") as handle:
         data = handle.read(MAX_SPEC_BYTES + 1)
     if len(data) > MAX_SPEC_BYTES:
-        raise SpecError("<file>", f"the file is too large for a spec ({path.stat().st_size} bytes; the limit is "
-                        f"{MAX_SPEC_BYTES} bytes)", fix="a spec is a short YAML file: keep data in the data source, "
-                        "not in the spec", source=str(path))
+        raise SpecError(
+            "<file>",
+            f"the file is too large for a spec ({path.stat().st_size} bytes; the limit is {MAX_SPEC_BYTES} bytes)",
+            fix="a spec is a short YAML file: keep data in the data source, not in the spec",
+            source=str(path),
+        )
     for bom, encoding in _FOREIGN_BOMS:
         if data.startswith(bom):
-            raise SpecError("<file>", f"the file is encoded as {encoding}; a spec must be UTF-8",
-                            fix="save the file as UTF-8", source=str(path))
+            raise SpecError(
+                "<file>",
+                f"the file is encoded as {encoding}; a spec must be UTF-8",
+                fix="save the file as UTF-8",
+                source=str(path),
+            )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise SpecError("<file>", f"the file is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line})",
-                        fix="save the file as UTF-8", source=str(path)) from None
+        raise SpecError(
+            "<file>",
+            f"the file is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line})",
+            fix="save the file as UTF-8",
+            source=str(path),
+        ) from None
 
 
 def _check_nodes(root: Node) -> None:
@@ -139,30 +169,48 @@ def _check_nodes(root: Node) -> None:
         if id(node) in sizes:
             return sizes[id(node)]
         if id(node) in open_nodes:
-            raise _Refused("an alias refers to the node that contains it (a recursive structure)",
-                           "replace the alias by the values it should repeat", node.start_mark, format_path(path))
+            raise _Refused(
+                "an alias refers to the node that contains it (a recursive structure)",
+                "replace the alias by the values it should repeat",
+                node.start_mark,
+                format_path(path),
+            )
         if node.tag not in _SPEC_TAGS:
-            raise _Refused(f"the tag {excerpt(node.tag)} is not allowed: a spec holds strings, numbers, true/false, "
-                           "lists and mappings", "remove the tag", node.start_mark, format_path(path))
+            raise _Refused(
+                f"the tag {excerpt(node.tag)} is not allowed: a spec holds strings, numbers, true/false, "
+                "lists and mappings",
+                "remove the tag",
+                node.start_mark,
+                format_path(path),
+            )
         open_nodes.add(id(node))
         children: list[tuple[Node, list[str | int]]] = []
         if isinstance(node, SequenceNode):
             children = [(child, [*path, i]) for i, child in enumerate(node.value)]
         elif isinstance(node, MappingNode):
             for key, value in node.value:
-                children += [(key, path), (value, [*path, clip(str(key.value), 60) if isinstance(key, ScalarNode)
-                                                   else "?"])]
+                children += [
+                    (key, path),
+                    (value, [*path, clip(str(key.value), 60) if isinstance(key, ScalarNode) else "?"]),
+                ]
         count, depth = 1, 1
         for child, child_path in children:
             child_count, child_depth = measure(child, child_path)
             count, depth = count + child_count, max(depth, child_depth + 1)
             if count > MAX_NODES:
-                raise _Refused(f"the spec expands to more than {MAX_NODES} values (each alias counted as the "
-                               "values it repeats)", "a spec is small: repeat values fewer times", node.start_mark,
-                               format_path(path))
+                raise _Refused(
+                    f"the spec expands to more than {MAX_NODES} values (each alias counted as the values it repeats)",
+                    "a spec is small: repeat values fewer times",
+                    node.start_mark,
+                    format_path(path),
+                )
             if depth > MAX_DEPTH:
-                raise _Refused(f"the aliases nest the spec deeper than {MAX_DEPTH} levels",
-                               "a spec needs a few levels; flatten the structure", node.start_mark, format_path(path))
+                raise _Refused(
+                    f"the aliases nest the spec deeper than {MAX_DEPTH} levels",
+                    "a spec needs a few levels; flatten the structure",
+                    node.start_mark,
+                    format_path(path),
+                )
         open_nodes.discard(id(node))
         sizes[id(node)] = (count, depth)
         return count, depth

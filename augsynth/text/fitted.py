@@ -36,8 +36,9 @@ def _word2vec(texts: list[str], where: Path) -> Path:
     from gensim.models import Word2Vec
 
     sentences = [whitespace_tokens(text) for text in texts]
-    model = Word2Vec(sentences, vector_size=50, window=5, min_count=2, sg=1, epochs=20, workers=1, seed=1,
-                     hashfxn=_stable_hash)
+    model = Word2Vec(
+        sentences, vector_size=50, window=5, min_count=2, sg=1, epochs=20, workers=1, seed=1, hashfxn=_stable_hash
+    )
     write_atomically(where, lambda temp: model.wv.save_word2vec_format(str(temp), binary=True))
     return where.resolve()
 

@@ -26,8 +26,28 @@ from augsynth.core.values import check_op_numbers
 
 # Set by augsynth, never by the spec: the tokenizer keeps contractions ("don't") whole so they can be protected.
 MANAGED = ("name", "tokenizer", "reverse_tokenizer", "verbose", "stopwords", "stopwords_regex")
-DEFAULT_PROTECTED = ("not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "without", "cannot",
-                     "n't", "very", "really", "extremely", "too", "so", "most", "least", "barely", "hardly")
+DEFAULT_PROTECTED = (
+    "not",
+    "no",
+    "never",
+    "nor",
+    "none",
+    "nothing",
+    "nobody",
+    "neither",
+    "without",
+    "cannot",
+    "n't",
+    "very",
+    "really",
+    "extremely",
+    "too",
+    "so",
+    "most",
+    "least",
+    "barely",
+    "hardly",
+)
 
 
 @dataclass(frozen=True)
@@ -72,39 +92,61 @@ def validate_text_op(raw: Any, path: str, label_kind: str, roots: list[Path]) ->
     """Check one text op entry: known op, known parameters with values of the right kind, safe for the label kind,
     no model hub. File parameters (``*_path``) are resolved against ``roots[0]`` and must lie inside ``roots``."""
     if not isinstance(raw, dict) or "op" not in raw:
-        raise SpecError(path, f"expected a mapping with an 'op' key, got {excerpt(raw)}",
-                        fix="write the op as {op: SpellingAug, aug_p: 0.2}")
+        raise SpecError(
+            path,
+            f"expected a mapping with an 'op' key, got {excerpt(raw)}",
+            fix="write the op as {op: SpellingAug, aug_p: 0.2}",
+        )
     if not isinstance(raw["op"], str):
-        raise SpecError(f"{path}.op", f"expected an op name (a string), got {excerpt(raw['op'])}",
-                        fix="write the op as {op: SpellingAug, aug_p: 0.2}")
+        raise SpecError(
+            f"{path}.op",
+            f"expected an op name (a string), got {excerpt(raw['op'])}",
+            fix="write the op as {op: SpellingAug, aug_p: 0.2}",
+        )
     op = TEXT_OPS.spec_get(raw["op"], f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = _parameters(op)
     for key in raw:
         if key != "op" and key not in allowed:
             hint = suggestion(key, allowed)
             managed = " (augsynth sets it)" if key in MANAGED else ""
-            raise SpecError(f"{path}.{key}", f"{op.name} has no settable parameter {excerpt(key)}{managed}; it "
-                            f"accepts: {', '.join(allowed)}", fix=f"{hint}remove or rename the parameter")
+            raise SpecError(
+                f"{path}.{key}",
+                f"{op.name} has no settable parameter {excerpt(key)}{managed}; it accepts: {', '.join(allowed)}",
+                fix=f"{hint}remove or rename the parameter",
+            )
     entry = {"op": op.name, **_checked_values(op, raw, path, roots)}
     if label_kind in op.refused_for:
-        raise SpecError(f"{path}.op", f"{op.name} changes the meaning of a {label_kind} label (it swaps words for "
-                        "their opposites), so it would teach the model wrong labels",
-                        fix=f"remove {op.name}; use SynonymAug, SpellingAug or RandomWordAug instead")
+        raise SpecError(
+            f"{path}.op",
+            f"{op.name} changes the meaning of a {label_kind} label (it swaps words for "
+            "their opposites), so it would teach the model wrong labels",
+            fix=f"remove {op.name}; use SynonymAug, SpellingAug or RandomWordAug instead",
+        )
     if op.name in WORDNET_OPS:
         from augsynth.text.wordnet import FIX, SOURCE, SOURCE_VERSION, source_problem  # NLTK: WordNet ops only
 
         problem = source_problem()
         if problem:
-            raise SpecError(f"{path}.op", f"{op.name} reads WordNet, which augsynth takes from the {SOURCE} "
-                            f"{SOURCE_VERSION} package (NLTK's downloader is not used: augsynth runs offline); "
-                            f"{problem}", fix=FIX)
+            raise SpecError(
+                f"{path}.op",
+                f"{op.name} reads WordNet, which augsynth takes from the {SOURCE} "
+                f"{SOURCE_VERSION} package (NLTK's downloader is not used: augsynth runs offline); "
+                f"{problem}",
+                fix=FIX,
+            )
     if op.fitted == "word2vec" and importlib.util.find_spec("gensim") is None:
-        raise SpecError(f"{path}.op", "WordEmbsAug trains a word2vec model on the training split, which needs gensim",
-                        fix='pip install -e ".[word2vec]"  (or use SynonymAug / TfIdfAug)')
+        raise SpecError(
+            f"{path}.op",
+            "WordEmbsAug trains a word2vec model on the training split, which needs gensim",
+            fix='pip install -e ".[word2vec]"  (or use SynonymAug / TfIdfAug)',
+        )
     if op.hub and not entry.get("model_path"):
-        raise SpecError(f"{path}.op", f"{op.name} downloads its model from a model hub, and augsynth runs offline",
-                        fix="give model_path: a local directory holding the model, or use an offline op "
-                            "(SynonymAug, TfIdfAug, SpellingAug, KeyboardAug ...)")
+        raise SpecError(
+            f"{path}.op",
+            f"{op.name} downloads its model from a model hub, and augsynth runs offline",
+            fix="give model_path: a local directory holding the model, or use an offline op "
+            "(SynonymAug, TfIdfAug, SpellingAug, KeyboardAug ...)",
+        )
     if not op.fitted and not op.hub:  # those need a model fitted at run time, or a local model too large to load here
         _check_builds(op, entry, path)
     return entry
@@ -116,8 +158,9 @@ def _check_builds(op: TextOp, entry: dict[str, Any], path: str) -> None:
     try:
         build_augmenter(entry, protect=None, fitted_path=None)
     except (ValueError, TypeError, RuntimeError) as err:  # nlpaug refuses settings with each of these
-        raise SpecError(path, f"{op.name}: {clip(str(err))}",
-                        fix=f"see the nlpaug documentation of {op.name} for valid values") from None
+        raise SpecError(
+            path, f"{op.name}: {clip(str(err))}", fix=f"see the nlpaug documentation of {op.name} for valid values"
+        ) from None
 
 
 def _checked_values(op: TextOp, raw: dict[str, Any], path: str, roots: list[Path]) -> dict[str, Any]:
@@ -130,24 +173,37 @@ def _checked_values(op: TextOp, raw: dict[str, Any], path: str, roots: list[Path
         where = f"{path}.{key}"
         if key in PROBABILITIES:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise SpecError(where, f"{key} must be a number, a probability in [0, 1]; got {excerpt(value)}",
-                                fix=f"use e.g. {key}: 0.3")
+                raise SpecError(
+                    where,
+                    f"{key} must be a number, a probability in [0, 1]; got {excerpt(value)}",
+                    fix=f"use e.g. {key}: 0.3",
+                )
             if not 0 <= value <= 1:
-                raise SpecError(where, f"{key} must be a probability in [0, 1], got {excerpt(value)}",
-                                fix=f"use e.g. {key}: 0.3")
+                raise SpecError(
+                    where, f"{key} must be a probability in [0, 1], got {excerpt(value)}", fix=f"use e.g. {key}: 0.3"
+                )
         elif key == "action":
             actions = [action for action in Action.getall() if _implements(op.augmenter, action)]
             if value not in actions:
-                raise SpecError(where, f"{op.name} has no action {excerpt(value)}; it implements: "
-                                f"{', '.join(actions)}", fix=f"use action: {actions[0]}")
+                raise SpecError(
+                    where,
+                    f"{op.name} has no action {excerpt(value)}; it implements: {', '.join(actions)}",
+                    fix=f"use action: {actions[0]}",
+                )
         elif key.endswith("_path"):
             if not isinstance(value, str) or not value:
-                raise SpecError(where, f"expected a file path (a string), got {excerpt(value)}",
-                                fix=f"give the path of the file relative to the spec's folder ({roots[0]})")
+                raise SpecError(
+                    where,
+                    f"expected a file path (a string), got {excerpt(value)}",
+                    fix=f"give the path of the file relative to the spec's folder ({roots[0]})",
+                )
             resolved = confined(value, where, roots)
             if not resolved.exists():
-                raise SpecError(where, f"'{clip(value)}' does not exist (resolved to {clip(str(resolved))})",
-                                fix="give the path of the file relative to the spec's folder")
+                raise SpecError(
+                    where,
+                    f"'{clip(value)}' does not exist (resolved to {clip(str(resolved))})",
+                    fix="give the path of the file relative to the spec's folder",
+                )
             params[key] = str(resolved)
         else:
             _check_type(value, defaults.get(key), where)
@@ -168,20 +224,27 @@ def _check_type(value: Any, default: Any, where: str) -> None:
         if value is None and where.endswith("_max"):
             return  # nlpaug reads no maximum as: as many as aug_p gives
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-            raise SpecError(where, f"expected a whole number greater than or equal to 0, got {excerpt(value)}",
-                            fix="use a count such as 1 or 10")
+            raise SpecError(
+                where,
+                f"expected a whole number greater than or equal to 0, got {excerpt(value)}",
+                fix="use a count such as 1 or 10",
+            )
         ok, expected = isinstance(value, int) and not isinstance(value, bool), "a whole number"
     elif isinstance(default, float):
         ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
     elif isinstance(default, str):
         ok, expected = isinstance(value, str), "a string"
     else:
-        ok = value is None or isinstance(value, str) or (isinstance(value, list)
-                                                         and all(isinstance(v, str) for v in value))
+        ok = (
+            value is None
+            or isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        )
         expected = "a string or a list of strings"
     if not ok:
-        raise SpecError(where, f"expected {expected}, got {excerpt(value)}", fix="see the nlpaug documentation of "
-                        "this parameter")
+        raise SpecError(
+            where, f"expected {expected}, got {excerpt(value)}", fix="see the nlpaug documentation of this parameter"
+        )
 
 
 def protected_regex(extra: list[str], defaults: tuple[str, ...] = DEFAULT_PROTECTED) -> str:
@@ -208,8 +271,11 @@ def build_augmenter(entry: dict[str, Any], protect: str | None, fitted_path: str
 
         augmenter = OFFLINE_AUGMENTERS[op.name]
     params = {k: v for k, v in entry.items() if k not in ("op", "p")}
-    managed: dict[str, Any] = {"tokenizer": whitespace_tokens, "reverse_tokenizer": join_tokens,
-                               "stopwords_regex": protect}
+    managed: dict[str, Any] = {
+        "tokenizer": whitespace_tokens,
+        "reverse_tokenizer": join_tokens,
+        "stopwords_regex": protect,
+    }
     if op.fitted == "tfidf":
         naw.tfidf.init_tfidf_model(fitted_path, force_reload=True)  # nlpaug caches one TF-IDF model per process
         params["model_path"] = fitted_path

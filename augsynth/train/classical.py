@@ -36,8 +36,10 @@ def classical_score(train: ArrayData, test: ArrayData, objective: Objective, see
     """Test score (the objective's metric) of the classical model fitted on the unaugmented train split: a 300-tree
     random forest on pixels, or TF-IDF (words and bigrams, sublinear tf) + logistic regression on texts."""
     if train.texts is not None:
-        model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-                              LogisticRegression(C=10.0, max_iter=2000, random_state=seed))
+        model = make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+            LogisticRegression(C=10.0, max_iter=2000, random_state=seed),
+        )
         model.fit(train.texts, train.labels)
         return float(model.score(test.texts, test.labels))
     if objective.task == Task.CLASSIFICATION:

@@ -22,8 +22,9 @@ def model_inputs(train: ArrayData, others: list[ArrayData], device: torch.device
     if train.texts is None:
         return [tensors(data, device) for data in (train, *others)]
     vectorizer = fit_vectorizer(train.texts)
-    return [(SparseRows(vectorizer.transform(data.texts), device), label_tensor(data, device))
-            for data in (train, *others)]
+    return [
+        (SparseRows(vectorizer.transform(data.texts), device), label_tensor(data, device)) for data in (train, *others)
+    ]
 
 
 @dataclass
@@ -37,8 +38,16 @@ class RunResult:
     seconds: float
 
 
-def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Objective, config, seed: int,
-               device: torch.device, pretrain: ArrayData | None = None) -> RunResult:
+def train_once(
+    train: ArrayData,
+    val: ArrayData,
+    test: ArrayData,
+    objective: Objective,
+    config,
+    seed: int,
+    device: torch.device,
+    pretrain: ArrayData | None = None,
+) -> RunResult:
     """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights.
 
     With ``pretrain``, the model's encoder is first trained as an autoencoder on those images.
@@ -47,8 +56,9 @@ def train_once(train: ArrayData, val: ArrayData, test: ArrayData, objective: Obj
     (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device)
     pretrain_x = tensors(pretrain, device)[0] if pretrain is not None else None
     model, fit = fit_model(x, y, xv, yv, objective, config, seed, device, pretrain_x)
-    return RunResult(objective.scores(model, xt, yt), fit.val_score, fit.best_step, fit.steps_run,
-                     time.perf_counter() - start)
+    return RunResult(
+        objective.scores(model, xt, yt), fit.val_score, fit.best_step, fit.steps_run, time.perf_counter() - start
+    )
 
 
 @dataclass
@@ -60,8 +70,17 @@ class Fit:
     steps_run: int
 
 
-def fit_model(x, y: torch.Tensor, xv, yv: torch.Tensor, objective: Objective, config, seed: int,
-              device: torch.device, pretrain_x: torch.Tensor | None = None) -> tuple[torch.nn.Module, Fit]:
+def fit_model(
+    x,
+    y: torch.Tensor,
+    xv,
+    yv: torch.Tensor,
+    objective: Objective,
+    config,
+    seed: int,
+    device: torch.device,
+    pretrain_x: torch.Tensor | None = None,
+) -> tuple[torch.nn.Module, Fit]:
     """The model with its best-on-validation weights after at most ``config.steps`` AdamW + one-cycle steps."""
     torch.manual_seed(seed)
     model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)

@@ -53,8 +53,11 @@ def check_loss(name: str | None, task: Task) -> None:
     task = Task.REGRESSION if task == Task.REGRESSION else Task.CLASSIFICATION  # text classifies too
     chosen = LOSSES.spec_get(name, "train.loss", "pick a registered loss")
     if chosen.task != task:
-        raise SpecError("train.loss", f"'{name}' is a {chosen.task} loss",
-                        fix=f"use one of {', '.join(losses_for(task))} for {task}")
+        raise SpecError(
+            "train.loss",
+            f"'{name}' is a {chosen.task} loss",
+            fix=f"use one of {', '.join(losses_for(task))} for {task}",
+        )
 
 
 @loss("cross_entropy", task=Task.CLASSIFICATION)

@@ -47,44 +47,75 @@ def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
 
 def _conv_trunk(in_channels: int, widths: tuple[int, int, int]) -> list[nn.Module]:
     """Three conv+BatchNorm blocks with 2x2 max-pooling between them."""
-    return [_conv_block(in_channels, widths[0]), nn.MaxPool2d(2),
-            _conv_block(widths[0], widths[1]), nn.MaxPool2d(2),
-            _conv_block(widths[1], widths[2])]
+    return [
+        _conv_block(in_channels, widths[0]),
+        nn.MaxPool2d(2),
+        _conv_block(widths[0], widths[1]),
+        nn.MaxPool2d(2),
+        _conv_block(widths[1], widths[2]),
+    ]
 
 
 @model("small-cnn", reads="images")
 def small_cnn(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, then a linear head on the flattened (position-aware) feature map."""
-    return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Dropout(0.3), nn.LazyLinear(n_classes))
+    return nn.Sequential(
+        *_conv_trunk(in_channels, (16, 32, 64)),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.3),
+        nn.LazyLinear(n_classes),
+    )
 
 
 @model("small-cnn-gap", reads="images")
 def small_cnn_gap(in_channels: int, n_classes: int) -> nn.Module:
     """Three conv blocks, global average pooling (built-in translation invariance), linear head."""
-    return nn.Sequential(*_conv_trunk(in_channels, (16, 32, 64)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                         nn.Dropout(0.2), nn.Linear(64, n_classes))
+    return nn.Sequential(
+        *_conv_trunk(in_channels, (16, 32, 64)),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Dropout(0.2),
+        nn.Linear(64, n_classes),
+    )
 
 
 @model("pilotnet", reads="images")
 def pilotnet(in_channels: int, n_outputs: int) -> nn.Module:
     """The NVIDIA end-to-end driving CNN (Bojarski et al., 2016), padded for small frames such as 48x128:
     three 5x5 stride-2 convolutions, two 3x3, then dense 100-50-10 layers."""
-    def conv(c_in: int, c_out: int, kernel: int, stride: int) -> list[nn.Module]:
-        return [nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2, bias=False), nn.BatchNorm2d(c_out),
-                nn.ReLU(inplace=True)]
 
-    return nn.Sequential(*conv(in_channels, 24, 5, 2), *conv(24, 36, 5, 2), *conv(36, 48, 5, 2),
-                         *conv(48, 64, 3, 1), *conv(64, 64, 3, 2), nn.Flatten(), nn.Dropout(0.3),
-                         nn.LazyLinear(100), nn.ReLU(inplace=True), nn.Linear(100, 50), nn.ReLU(inplace=True),
-                         nn.Linear(50, 10), nn.ReLU(inplace=True), nn.Linear(10, n_outputs))
+    def conv(c_in: int, c_out: int, kernel: int, stride: int) -> list[nn.Module]:
+        return [
+            nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
+        ]
+
+    return nn.Sequential(
+        *conv(in_channels, 24, 5, 2),
+        *conv(24, 36, 5, 2),
+        *conv(36, 48, 5, 2),
+        *conv(48, 64, 3, 1),
+        *conv(64, 64, 3, 2),
+        nn.Flatten(),
+        nn.Dropout(0.3),
+        nn.LazyLinear(100),
+        nn.ReLU(inplace=True),
+        nn.Linear(100, 50),
+        nn.ReLU(inplace=True),
+        nn.Linear(50, 10),
+        nn.ReLU(inplace=True),
+        nn.Linear(10, n_outputs),
+    )
 
 
 @model("tfidf-mlp", reads="text")
 def tfidf_mlp(in_features: int, n_outputs: int) -> nn.Module:
     """For text: a one-hidden-layer network on the TF-IDF of words and bigrams (fitted on the arm's train texts)."""
-    return nn.Sequential(nn.Dropout(0.2), nn.Linear(in_features, 256), nn.ReLU(inplace=True), nn.Dropout(0.2),
-                         nn.Linear(256, n_outputs))
+    return nn.Sequential(
+        nn.Dropout(0.2), nn.Linear(in_features, 256), nn.ReLU(inplace=True), nn.Dropout(0.2), nn.Linear(256, n_outputs)
+    )
 
 
 @model("embedding-head", reads="features")
@@ -106,8 +137,14 @@ def check_model_and_device(train, text: bool = False) -> None:
     reads = "text" if text else "images"
     if chosen.reads != reads:
         wanted = ", ".join(name for name in MODELS.names() if MODELS.get(name).reads == reads)
-        raise SpecError("train.model", f"'{train.model}' reads {chosen.reads}, not the {reads} of this data set",
-                        fix=f"use one of: {wanted}")
+        raise SpecError(
+            "train.model",
+            f"'{train.model}' reads {chosen.reads}, not the {reads} of this data set",
+            fix=f"use one of: {wanted}",
+        )
     if train.device == "cuda" and not torch.cuda.is_available():
-        raise SpecError("train.device", "CUDA was requested but no CUDA device is available here",
-                        fix="use device: auto (CUDA when present, else CPU) or device: cpu")
+        raise SpecError(
+            "train.device",
+            "CUDA was requested but no CUDA device is available here",
+            fix="use device: auto (CUDA when present, else CPU) or device: cpu",
+        )

@@ -18,9 +18,13 @@ def encoder_of(model: nn.Sequential) -> nn.Sequential:
 def decoder_for(encoder: nn.Sequential, in_channels: int) -> nn.Sequential:
     """Two stride-2 transposed convolutions back up to the input resolution (the trunk pools twice)."""
     width = encoder[-1][0].out_channels
-    return nn.Sequential(nn.ConvTranspose2d(width, 32, 2, stride=2), nn.ReLU(inplace=True),
-                         nn.ConvTranspose2d(32, 16, 2, stride=2), nn.ReLU(inplace=True),
-                         nn.Conv2d(16, in_channels, 3, padding=1))
+    return nn.Sequential(
+        nn.ConvTranspose2d(width, 32, 2, stride=2),
+        nn.ReLU(inplace=True),
+        nn.ConvTranspose2d(32, 16, 2, stride=2),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(16, in_channels, 3, padding=1),
+    )
 
 
 def pretrain_encoder(model: nn.Sequential, images: torch.Tensor, config, seed: int) -> float:

@@ -25,8 +25,9 @@ class Job:
     inputs: ArmInputs
 
 
-def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device, client: Client | None,
-             progress: bool = True) -> list[RunResult]:
+def run_jobs(
+    jobs: list[Job], objective: Objective, config, device: torch.device, client: Client | None, progress: bool = True
+) -> list[RunResult]:
     """Results in the order of ``jobs``."""
     results: list[RunResult | None] = [None] * len(jobs)
     configs = [config.model_copy(update={"model": job.inputs.model}) if job.inputs.model else config for job in jobs]
@@ -39,16 +40,20 @@ def run_jobs(jobs: list[Job], objective: Objective, config, device: torch.device
             futures = {}
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
                 train, val, test, pretrain = (refs[id(data)] for data in _arrays(job.inputs))
-                futures[client.submit(train_once, train, val, test, objective, job_config, job.seed, device, pretrain,
-                                      pure=False)] = i
+                futures[
+                    client.submit(
+                        train_once, train, val, test, objective, job_config, job.seed, device, pretrain, pure=False
+                    )
+                ] = i
             for future, result in finished(client, futures, "training"):
                 results[futures[future]] = result
                 bar.update()
         else:
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
                 inputs = job.inputs
-                results[i] = train_once(inputs.train, inputs.val, inputs.test, objective, job_config, job.seed, device,
-                                        inputs.pretrain)
+                results[i] = train_once(
+                    inputs.train, inputs.val, inputs.test, objective, job_config, job.seed, device, inputs.pretrain
+                )
                 bar.update()
     return results  # type: ignore[return-value]
 

@@ -12,8 +12,9 @@ MAX_FEATURES = 20000
 
 def fit_vectorizer(texts: list[str]) -> TfidfVectorizer:
     """Words and bigrams, sublinear term frequency, at most MAX_FEATURES terms (the most frequent)."""
-    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=MAX_FEATURES,
-                           dtype=np.float32).fit(texts)
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32).fit(
+        texts
+    )
 
 
 class SparseRows:

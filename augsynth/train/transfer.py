@@ -26,6 +26,7 @@ def _encoder(device: str):
 
 def embedded(data: ArrayData, device: str) -> ArrayData:
     """The same samples as L2-normalised 384-d sentence embeddings (float32), labels unchanged."""
-    vectors = _encoder(device).encode(data.texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True,
-                                      show_progress_bar=False)
+    vectors = _encoder(device).encode(
+        data.texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+    )
     return ArrayData(np.asarray(vectors, dtype=np.float32), data.labels)

@@ -94,8 +94,11 @@ def require_augmentation(spec: Spec, name: str) -> None:
     section = "text" if spec.dataset.is_text else "image"
     ops = spec.augment.text if spec.dataset.is_text else spec.augment.image
     if spec.augment.copies == 0 or not ops:
-        raise SpecError("augment", f"the '{name}' arm needs augment.copies >= 1 and at least one {section} op",
-                        fix=f"add ops under augment.{section}, or drop '{name}' from train.arms")
+        raise SpecError(
+            "augment",
+            f"the '{name}' arm needs augment.copies >= 1 and at least one {section} op",
+            fix=f"add ops under augment.{section}, or drop '{name}' from train.arms",
+        )
 
 
 def arm_data(out_dir: str | Path, arm: str, text: bool = False, generator: str | None = None) -> ArrayData:
@@ -109,9 +112,11 @@ def arm_data(out_dir: str | Path, arm: str, text: bool = False, generator: str |
     if generator is not None:  # real rows, and that generator's synthetic ones
         table = table.filter(pc.fill_null(pc.equal(table["generator"], generator), True))
     if table.num_rows == 0:
-        raise DataError(f"the '{arm}' arm{f' of {generator}' if generator else ''} has no rows to train on: "
-                        "every generated sample was rejected by the gates (see the 'gate' column of the shards); "
-                        "train the generator longer or lower min_confidence / min_nn_ratio")
+        raise DataError(
+            f"the '{arm}' arm{f' of {generator}' if generator else ''} has no rows to train on: "
+            "every generated sample was rejected by the gates (see the 'gate' column of the shards); "
+            "train the generator longer or lower min_confidence / min_nn_ratio"
+        )
     labels = table[label_column].to_numpy()
     labels = labels.astype(np.int64 if pa.types.is_integer(table[label_column].type) else np.float32)
     if text:

@@ -21,16 +21,23 @@ class Pretrained(Arm):
     def check(self, spec: Spec) -> None:
         train = spec.train
         if train.pretrain is None:
-            raise SpecError("train.arms", "the 'pretrained' arm and train.pretrain go together",
-                            fix="set train.pretrain: autoencoder and list 'pretrained' in train.arms (or neither)")
+            raise SpecError(
+                "train.arms",
+                "the 'pretrained' arm and train.pretrain go together",
+                fix="set train.pretrain: autoencoder and list 'pretrained' in train.arms (or neither)",
+            )
         if train.model not in ENCODER_MODELS:
-            raise SpecError("train.pretrain", f"autoencoder pretraining needs a small-cnn encoder, not {train.model}",
-                            fix="use model small-cnn or small-cnn-gap, or remove train.pretrain")
+            raise SpecError(
+                "train.pretrain",
+                f"autoencoder pretraining needs a small-cnn encoder, not {train.model}",
+                fix="use model small-cnn or small-cnn-gap, or remove train.pretrain",
+            )
 
     def inputs(self, context: ArmContext) -> ArmInputs:
         images = context.rows(self.name)
         if context.spec.train.pretrain_synthetic:
             synthetic = context.rows("synthetic")
-            images = ArrayData(np.concatenate([images.images, synthetic.images]),
-                               np.concatenate([images.labels, synthetic.labels]))
+            images = ArrayData(
+                np.concatenate([images.images, synthetic.images]), np.concatenate([images.labels, synthetic.labels])
+            )
         return ArmInputs(context.rows(self.name), context.val, context.test, pretrain=images)

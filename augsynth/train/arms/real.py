@@ -36,6 +36,10 @@ class Naive(Arm):
 
     def check(self, spec: Spec) -> None:
         if spec.dataset.task != Task.REGRESSION:
-            raise SpecError("train.arms", "the 'naive' arm (augmented images with unadjusted labels) only exists "
-                            "for regression targets; class labels are never adjusted", fix="remove 'naive'")
+            raise SpecError(
+                "train.arms",
+                "the 'naive' arm (augmented images with unadjusted labels) only exists "
+                "for regression targets; class labels are never adjusted",
+                fix="remove 'naive'",
+            )
         require_augmentation(spec, self.name)

@@ -11,8 +11,11 @@ from augsynth.train.arms.base import ARMS, Arm, require_augmentation
 
 def require_generators(spec: Spec, name: str) -> None:
     if not spec.generate:
-        raise SpecError("train.arms", f"the '{name}' arm trains on generated samples, but 'generate' is empty",
-                        fix="add a generator, e.g. generate: [{kind: cvae, per_class: 50}], or drop the arm")
+        raise SpecError(
+            "train.arms",
+            f"the '{name}' arm trains on generated samples, but 'generate' is empty",
+            fix="add a generator, e.g. generate: [{kind: cvae, per_class: 50}], or drop the arm",
+        )
 
 
 @ARMS.register("synthetic")

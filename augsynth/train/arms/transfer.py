@@ -18,14 +18,22 @@ class Transfer(Arm):
 
     def check(self, spec: Spec) -> None:
         if not spec.dataset.is_text:
-            raise SpecError("train.arms", "the 'transfer' arm (frozen sentence embeddings) is for text data sets",
-                            fix="remove 'transfer', or use a text-classification data set")
+            raise SpecError(
+                "train.arms",
+                "the 'transfer' arm (frozen sentence embeddings) is for text data sets",
+                fix="remove 'transfer', or use a text-classification data set",
+            )
         missing = [name for name in PACKAGES if importlib.util.find_spec(name) is None]
         if missing:
-            raise SpecError("train.arms", f"the 'transfer' arm embeds texts with the packaged all-MiniLM-L6-v2 "
-                            f"model; missing: {', '.join(missing)}", fix=f"{INSTALL}, or drop 'transfer'")
+            raise SpecError(
+                "train.arms",
+                f"the 'transfer' arm embeds texts with the packaged all-MiniLM-L6-v2 "
+                f"model; missing: {', '.join(missing)}",
+                fix=f"{INSTALL}, or drop 'transfer'",
+            )
 
     def inputs(self, context: ArmContext) -> ArmInputs:
-        train, val, test = (embedded(data, context.device) for data in (context.rows(self.name), context.val,
-                                                                        context.test))
+        train, val, test = (
+            embedded(data, context.device) for data in (context.rows(self.name), context.val, context.test)
+        )
         return ArmInputs(train, val, test, model=HEAD_MODEL)

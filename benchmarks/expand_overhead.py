@@ -59,7 +59,7 @@ def main() -> None:
     for workers in (1, 2):
         out = Path(tempfile.mkdtemp())
         start = time.perf_counter()
-        augsynth.expansion.job(spec, out, workers=workers, splits=splits, progress=False)
+        augsynth.expand(spec, out, workers=workers, splits=splits, progress=False)
         results[f"augsynth_{workers}w_s"] = time.perf_counter() - start
         shutil.rmtree(out)
     results["ratio_1w"] = bare / results["augsynth_1w_s"]

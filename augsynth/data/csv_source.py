@@ -125,13 +125,8 @@ class CsvSource:
             )
         if not arg or not path.is_file():
             raise SpecError("dataset.source", f"CSV file '{clip(arg)}' does not exist", fix=fix)
-        with path.open("rb") as handle:
-            if b"\0" in handle.read(1 << 16):
-                raise SpecError("dataset.source", f"'{clip(arg)}' is a binary file, not a CSV table", fix=fix)
         try:
-            header, rows = _table(path)
-        except UnicodeDecodeError as err:
-            raise DataError(f"{arg}: the table is not UTF-8 text ({err.reason}); save it as UTF-8") from None
+            header, rows = _table(path)  # a DataError names a binary file or another encoding, with the fix
         except csv.Error as err:
             raise SpecError(
                 "dataset.source", f"'{clip(arg)}' is not a readable CSV table: {clip(str(err))}", fix=fix

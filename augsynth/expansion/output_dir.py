@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from augsynth.core.atomic import make_folder, writing
 from augsynth.core.errors import SpecError
 from augsynth.core.paths import refuse_system_folder
 
@@ -32,5 +33,6 @@ def claim_output_dir(out_dir: Path, overwrite: bool) -> None:
             "it): a run would write its results among those files and could replace some of them",
             fix="choose a new or empty output dir (--out), or pass --overwrite if augsynth may write there",
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MARKER).write_text("This folder is the output dir of an augsynth job.\n", encoding="utf-8")
+    make_folder(out_dir)
+    with writing(out_dir / MARKER):  # a read-only or full disk is a DataError naming the path
+        (out_dir / MARKER).write_text("This folder is the output dir of an augsynth job.\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from augsynth.cli import main
-from augsynth.core.errors import SpecError
+from augsynth.core.errors import DataError, SpecError
 from augsynth.expansion.job import expand
 from augsynth.expansion.output_dir import MARKER
 from augsynth.spec.load import load_spec, parse_spec
@@ -68,8 +68,8 @@ def test_unwritable_output_dir_is_one_paragraph_and_exit_1(spec_path, tmp_path, 
     out = blocker / "out"
     assert main(["expand", str(spec_path), "--workers", "1", "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and str(out) in err and "fix:" in err and "Traceback" not in err
-    with pytest.raises(OSError):
+    assert err.startswith(f"data error: cannot write {out}") and "Fix:" in err and "Traceback" not in err
+    with pytest.raises(DataError):
         main(["--debug", "expand", str(spec_path), "--workers", "1", "--out", str(out)])
 
 

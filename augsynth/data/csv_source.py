@@ -34,22 +34,26 @@ def _text(path: Path) -> str:
     would silently change label names and file paths, so they are named, not decoded.
     """
     raw = path.read_bytes()
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    if b"\0" in raw:
-        utf16 = raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4
-        if utf16:
+    if b"\0" in raw and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # ASCII-heavy UTF-16 has a NUL in every other byte: the odd ones (little-endian) or the even ones (big-endian)
+        endian = "LE" if raw[1::2].count(0) > len(raw) // 4 else "BE" if raw[0::2].count(0) > len(raw) // 4 else ""
+        if endian:
             raise DataError(
                 f"{path} looks like UTF-16 text without a byte-order mark; augsynth reads CSV tables as "
-                f"UTF-8. Fix: {TO_UTF8.format(encoding='UTF-16LE', name=path.name)}"
+                f"UTF-8. Fix: {TO_UTF8.format(encoding='UTF-16' + endian, name=path.name)}"
             )
         raise DataError(
             f"{path} is not a CSV table: it holds NUL bytes, as binary files do. Fix: point "
             "dataset.source at the CSV file (csv:PATH), a text table with a header row"
         )
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig")
     except UnicodeDecodeError as err:
+        if err.encoding.startswith("utf-16"):
+            raise DataError(
+                f"{path} starts like UTF-16 text but does not decode as UTF-16 ({err.reason} at byte "
+                f"{err.start}). Fix: {TO_UTF8.format(encoding='UTF-16', name=path.name)}"
+            ) from None
         line = raw[: err.start].count(b"\n") + 1
         raise DataError(
             f"{path} is not UTF-8: byte 0x{raw[err.start]:02x} on line {line} is not valid there; it is "

@@ -155,6 +155,7 @@ def _assert_complete_and_identical(out: Path, reference: dict[str, bytes]) -> No
     assert not list(out.rglob(".*.tmp*")), "a temp file was left behind"
 
 
+@pytest.mark.slow  # job processes of their own (about 25 s of imports each); CI runs them with -m slow
 def test_kill_9_of_the_job_then_a_rerun_resumes_byte_identical(tmp_path, jobs, reference):
     spec, out = _spec_file(tmp_path), tmp_path / "out"
     job = jobs(spec, out)
@@ -169,6 +170,7 @@ def test_kill_9_of_the_job_then_a_rerun_resumes_byte_identical(tmp_path, jobs, r
     _assert_complete_and_identical(out, reference)
 
 
+@pytest.mark.slow  # job processes of their own (about 25 s of imports each); CI runs them with -m slow
 def test_kill_9_of_one_worker_the_job_completes_identical(tmp_path, jobs, reference):
     spec, out = _spec_file(tmp_path), tmp_path / "out"
     job = jobs(spec, out, workers=2)
@@ -183,6 +185,7 @@ def test_kill_9_of_one_worker_the_job_completes_identical(tmp_path, jobs, refere
     _assert_complete_and_identical(out, reference)
 
 
+@pytest.mark.slow  # job processes of their own (about 25 s of imports each); CI runs them with -m slow
 def test_losing_every_worker_ends_the_job_with_a_clear_error_and_a_rerun_completes(tmp_path, jobs, reference):
     spec, out = _spec_file(tmp_path), tmp_path / "out"
     job = jobs(spec, out)
@@ -206,6 +209,7 @@ def test_losing_every_worker_ends_the_job_with_a_clear_error_and_a_rerun_complet
     _assert_complete_and_identical(out, reference)
 
 
+@pytest.mark.slow  # job processes of their own (about 25 s of imports each); CI runs them with -m slow
 def test_a_job_whose_tasks_stop_finishing_ends_after_the_task_timeout(tmp_path, write_spec, capsys):
     import dask
 
@@ -246,6 +250,7 @@ def _remount(where: Path, options: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
 
 
+@pytest.mark.slow  # job processes of their own (about 25 s of imports each); CI runs them with -m slow
 def test_a_full_disk_ends_with_the_path_keeps_complete_shards_and_a_rerun_completes(tmp_path, tmpfs, jobs, reference):
     disk = tmpfs(sum(map(len, reference.values())) // 1024 // 3)  # room for about a third of the shards
     spec, out = _spec_file(tmp_path), disk / "out"

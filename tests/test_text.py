@@ -62,6 +62,15 @@ def fitted(tmp_path_factory):
     return fit_text_models(ops, CORPUS * 5 + [SENTENCE] * 3, tmp_path_factory.mktemp("assets"))
 
 
+def test_spelling_dictionaries_of_two_specs_do_not_mix(tmp_path):
+    """nlpaug keeps one spelling dictionary per process: a spec with its own dict_path must not change another's."""
+    tiny = tmp_path / "tiny.txt"
+    tiny.write_text("zebra zebar\n")
+    TextPipeline([{"op": "SpellingAug", "dict_path": str(tiny), "aug_p": 0.5}], seed=0).augment(SENTENCE, 5, 1)
+    text, _ = TextPipeline([{"op": "SpellingAug", "aug_p": 0.5}], seed=0).augment(SENTENCE, 5, 1)
+    assert text != SENTENCE
+
+
 @pytest.mark.parametrize("op", OPS, ids=lambda op: f"{op['op']}-{op.get('action', '')}")
 def test_each_op_changes_the_text_deterministically(op, fitted):
     pipeline = TextPipeline([op], seed=0, fitted=fitted)

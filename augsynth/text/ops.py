@@ -7,6 +7,7 @@ split (TF-IDF, word2vec) get it at run time; an op that flips a label's meaning 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 import nlpaug.augmenter.char as nac
 import nlpaug.augmenter.word as naw
+import nlpaug.model.word_dict as nmwd
 from nlpaug.base_augmenter import Augmenter
 from nlpaug.util import Action
 
@@ -282,4 +284,13 @@ def build_augmenter(entry: dict[str, Any], protect: str | None, fitted_path: str
     if op.fitted == "word2vec":
         params.update(model_type="word2vec", model_path=fitted_path)
     accepted = inspect.signature(augmenter.__init__).parameters
-    return augmenter(**params, **{k: v for k, v in managed.items() if k in accepted})
+    built = augmenter(**params, **{k: v for k, v in managed.items() if k in accepted})
+    if op.name == "SpellingAug":  # nlpaug keeps one spelling dictionary per process, whatever dict_path says
+        built.model = _spelling_model(built.dict_path, built.include_reverse)
+    return built
+
+
+@functools.lru_cache(maxsize=8)
+def _spelling_model(dict_path: str, include_reverse: bool) -> nmwd.Spelling:
+    """The spelling-error dictionary of ``dict_path``, loaded once per process and path."""
+    return nmwd.Spelling(dict_path, include_reverse)

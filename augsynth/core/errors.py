@@ -74,3 +74,14 @@ class SpecError(ValueError):
 
 class DataError(RuntimeError):
     """The data broke a rule the run depends on (for example train/test overlap)."""
+
+
+def entry_name(raw: Any, path: str, key: str, named: str, fix: str, name_fix: str | None = None) -> str:
+    """The name under ``key`` of one spec entry (``{op: Affine, ...}``, ``{kind: cvae, ...}``): a SpecError when
+    ``raw`` is not a mapping holding ``key``, or when the name is not a string (``named`` says what it names)."""
+    if not isinstance(raw, dict) or key not in raw:
+        article = "an" if key[0] in "aeiou" else "a"
+        raise SpecError(path, f"expected a mapping with {article} '{key}' key, got {excerpt(raw)}", fix=fix)
+    if not isinstance(raw[key], str):
+        raise SpecError(f"{path}.{key}", f"expected {named} (a string), got {excerpt(raw[key])}", fix=name_fix or fix)
+    return raw[key]

@@ -10,7 +10,7 @@ import numpy as np
 import pydantic
 
 from augsynth.core import offline
-from augsynth.core.errors import SpecError, excerpt, suggestion
+from augsynth.core.errors import SpecError, entry_name, excerpt, suggestion
 from augsynth.core.registry import Registry
 from augsynth.core.values import check_op_numbers
 from augsynth.image.shift_x import ShiftX
@@ -62,24 +62,13 @@ RANGE_PARAMS = ("limit", "rotate", "scale", "shear", "translate_percent", "trans
 def validate_op(raw: Any, path: str, max_number: float) -> dict[str, Any]:
     """Check one op entry (``{op: Name, **params}``) against the registry and albumentations' own schema; numbers
     in its parameters must be finite and at most ``max_number`` in size."""
-    if not isinstance(raw, dict) or "op" not in raw:
-        raise SpecError(
-            path,
-            f"expected a mapping with an 'op' key, got {excerpt(raw)}",
-            fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}",
-        )
-    name, params = raw["op"], _transform_params(raw)
+    name = entry_name(raw, path, "op", "an op name", fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
+    params = _transform_params(raw)
     if not isinstance(raw.get("label_invariant", False), bool):
         raise SpecError(
             f"{path}.label_invariant",
             f"expected true or false, got {excerpt(raw['label_invariant'])}",
             fix="write label_invariant: true only for an op you know leaves the label unchanged",
-        )
-    if not isinstance(name, str):
-        raise SpecError(
-            f"{path}.op",
-            f"expected an op name (a string), got {excerpt(name)}",
-            fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}",
         )
     op = IMAGE_OPS.spec_get(name, f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]

@@ -10,7 +10,7 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel
 
-from augsynth.core.errors import SpecError, excerpt, format_path, suggestion
+from augsynth.core.errors import SpecError, entry_name, excerpt, format_path, suggestion
 from augsynth.core.kinds import REGRESSION_KINDS, TEXT_KINDS, Task
 from augsynth.core.paths import refuse_system_folder
 from augsynth.data import SourceSize, check_source, payload_format
@@ -135,19 +135,15 @@ def _check_generators(spec: Spec) -> list[dict[str, Any]]:
     validated, names = [], set()
     for i, raw in enumerate(spec.generate):
         path = f"generate[{i}]"
-        if not isinstance(raw, dict) or "kind" not in raw:
-            raise SpecError(
-                path,
-                f"expected a mapping with a 'kind' key, got {excerpt(raw)}",
-                fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}",
-            )
-        if not isinstance(raw["kind"], str):
-            raise SpecError(
-                f"{path}.kind",
-                f"expected a generator kind (a string), got {excerpt(raw['kind'])}",
-                fix=f"use one of: {', '.join(GENERATORS.names())}",
-            )
-        kind = GENERATORS.spec_get(raw["kind"], f"{path}.kind", "use a registered kind")
+        name = entry_name(
+            raw,
+            path,
+            "kind",
+            "a generator kind",
+            fix="write a generator as {kind: cvae, per_class: 50, epochs: 300}",
+            name_fix=f"use one of: {', '.join(GENERATORS.names())}",
+        )
+        kind = GENERATORS.spec_get(name, f"{path}.kind", "use a registered kind")
         try:
             config = kind.config.model_validate(raw)
         except pydantic.ValidationError as err:

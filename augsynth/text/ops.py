@@ -21,7 +21,7 @@ import nlpaug.model.word_dict as nmwd
 from nlpaug.base_augmenter import Augmenter
 from nlpaug.util import Action
 
-from augsynth.core.errors import SpecError, clip, excerpt, suggestion
+from augsynth.core.errors import SpecError, clip, entry_name, excerpt, suggestion
 from augsynth.core.paths import confined
 from augsynth.core.registry import Registry
 from augsynth.core.values import check_op_numbers
@@ -93,19 +93,8 @@ def _parameters(op: TextOp) -> list[str]:
 def validate_text_op(raw: Any, path: str, label_kind: str, roots: list[Path]) -> dict[str, Any]:
     """Check one text op entry: known op, known parameters with values of the right kind, safe for the label kind,
     no model hub. File parameters (``*_path``) are resolved against ``roots[0]`` and must lie inside ``roots``."""
-    if not isinstance(raw, dict) or "op" not in raw:
-        raise SpecError(
-            path,
-            f"expected a mapping with an 'op' key, got {excerpt(raw)}",
-            fix="write the op as {op: SpellingAug, aug_p: 0.2}",
-        )
-    if not isinstance(raw["op"], str):
-        raise SpecError(
-            f"{path}.op",
-            f"expected an op name (a string), got {excerpt(raw['op'])}",
-            fix="write the op as {op: SpellingAug, aug_p: 0.2}",
-        )
-    op = TEXT_OPS.spec_get(raw["op"], f"{path}.op", "use a registered op name (names are case-sensitive)")
+    name = entry_name(raw, path, "op", "an op name", fix="write the op as {op: SpellingAug, aug_p: 0.2}")
+    op = TEXT_OPS.spec_get(name, f"{path}.op", "use a registered op name (names are case-sensitive)")
     allowed = _parameters(op)
     for key in raw:
         if key != "op" and key not in allowed:

@@ -16,6 +16,8 @@ _LAZY = {  # public name -> module that defines it
     "load_spec": "augsynth.spec.load",
     "Spec": "augsynth.spec.schema",
     "Pipeline": "augsynth.image.pipeline",
+    "AugDataset": "augsynth.onthefly.dataset",
+    "transform": "augsynth.onthefly.transform",
     "ExpandResult": "augsynth.expansion.job",
     "expand": "augsynth.run",
     "compare": "augsynth.run",
@@ -26,6 +28,8 @@ _RENAMED = {"expand": "expand_all"}
 if TYPE_CHECKING:
     from augsynth.expansion.job import ExpandResult
     from augsynth.image.pipeline import Pipeline
+    from augsynth.onthefly.dataset import AugDataset
+    from augsynth.onthefly.transform import transform
     from augsynth.run import compare, preview
     from augsynth.run import expand_all as expand
     from augsynth.spec.load import load_spec
@@ -41,6 +45,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "AugDataset",
     "DataError",
     "ExpandResult",
     "Pipeline",
@@ -50,5 +55,6 @@ __all__ = [
     "expand",
     "load_spec",
     "preview",
+    "transform",
     "__version__",
 ]

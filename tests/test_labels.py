@@ -53,9 +53,8 @@ def road_spec(tmp_path, ops: list[dict], labels: dict | None = None, **dataset) 
 
 
 def _augment(ops: list[dict], image: np.ndarray, target: Target, label: float, copy: int = 1):
-    pipeline = Pipeline(ops, seed=0)
-    out, applied = pipeline.augment(image, sample_index=0, copy_index=copy)
-    return out, applied, LabelAdjuster(ops, target).adjust(label, applied)
+    augmented = Pipeline(ops, seed=0, target=target).apply(image, label, sample_index=0, copy_index=copy)
+    return augmented.image, augmented.ops, (augmented.label, augmented.notes)
 
 
 @pytest.mark.parametrize("scene", SCENES[:6])
@@ -111,13 +110,13 @@ def test_rules_compose_in_the_order_the_ops_ran():
 
 def test_labels_are_clipped_to_the_declared_range():
     target = Target("steering", LabelSpec(kind="steering_angle", shift_gain=1.0, range=(-1, 1)))
-    label, notes = LabelAdjuster([{"op": "ShiftX", "limit_px": 5}], target).adjust(0.9, [{"op": "ShiftX", "dx": 4}])
+    label, notes = LabelAdjuster([{"op": "ShiftX", "limit_px": 5}], target).adjust(0.9, [("ShiftX", {"dx": 4})])
     assert label == 1.0 and notes[-1] == "clipped to [-1, 1]"
 
 
 def test_scalar_targets_declare_what_a_flip_does():
     keep = Target("y", LabelSpec(kind="scalar", flip="keep"))
-    assert LabelAdjuster([{"op": "HorizontalFlip"}], keep).adjust(0.4, [{"op": "HorizontalFlip"}]) == (0.4, [])
+    assert LabelAdjuster([{"op": "HorizontalFlip"}], keep).adjust(0.4, [("HorizontalFlip", {})]) == (0.4, [])
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("augsynth.generators",),
     ("augsynth.expansion",),
     ("augsynth.spec.load",),
+    ("augsynth.onthefly",),
     ("augsynth.report",),
     ("augsynth.run", "augsynth.calibrate"),
     ("augsynth.cli", "augsynth"),

@@ -9,21 +9,30 @@ from augsynth.data.arrays import ArrayData
 from augsynth.data.base import BadInput, ImageFormat, Quarantined, Record, TextFormat, content_key
 
 
-def decode_records(records: list[Record], fmt: ImageFormat | TextFormat, stage: str) -> tuple[ArrayData, list[dict]]:
-    """Decode the records of one split (``stage``: train, validation or test); one that fails is quarantined with its
-    reason and stage (``make_splits`` already left out what does not decode, so this is a safety net)."""
-    decoded, labels, quarantined = [], [], []
+def decode_each(
+    records: list[Record], fmt: ImageFormat | TextFormat, stage: str
+) -> tuple[list[tuple[Record, np.ndarray | str]], list[dict]]:
+    """(record, decoded content) of every record that decodes, and the others quarantined with their reason and stage
+    (``make_splits`` already left out what does not decode, so this is a safety net)."""
+    decoded, quarantined = [], []
     for record in records:
         try:
-            decoded.append(fmt.decode(record.payload))
-            labels.append(record.label)
+            decoded.append((record, fmt.decode(record.payload)))
         except BadInput as err:
             quarantined.append(Quarantined(record.source_id, str(err), stage).__dict__)
+    return decoded, quarantined
+
+
+def decode_records(records: list[Record], fmt: ImageFormat | TextFormat, stage: str) -> tuple[ArrayData, list[dict]]:
+    """Decode the records of one split (``stage``: train, validation or test) into arrays; see ``decode_each``."""
+    decoded, quarantined = decode_each(records, fmt, stage)
+    labels = [record.label for record, _ in decoded]
     dtype = np.int64 if all(isinstance(label, int) for label in labels) else np.float32
     labels_array = np.asarray(labels, dtype=dtype)
+    contents = [content for _, content in decoded]
     if isinstance(fmt, TextFormat):
-        return ArrayData(None, labels_array, decoded), quarantined
-    return ArrayData(np.stack(decoded), labels_array), quarantined
+        return ArrayData(None, labels_array, contents), quarantined
+    return ArrayData(np.stack(contents), labels_array), quarantined
 
 
 def check_no_overlap(named: dict[str, ArrayData]) -> None:

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from augsynth.core.atomic import make_folder, write_atomically, write_text_atomically, writing
 from augsynth.core.errors import SpecError
 from augsynth.core.gather import finished
+from augsynth.data import Record
 from augsynth.data.accounting import tally
 from augsynth.data.shards import file_sha256, manifest_columns, shard_name
 from augsynth.data.splits import Splits, make_splits
@@ -109,7 +110,7 @@ def expand(
     todo = [i for i in range(total) if i not in done]
     if todo:
         spec_json = spec.model_dump_json()
-        fitted = json.dumps(_fitted_models(spec, splits, out_dir), sort_keys=True)
+        fitted = json.dumps(fitted_models(spec, splits.train, out_dir), sort_keys=True)
         context = nullcontext(client) if client is not None else dask_client(workers, scheduler)
         with context as active:
             shards = str(shards_dir.resolve())
@@ -225,14 +226,14 @@ def _journal_entry(line: str) -> dict | None:
     return None
 
 
-def _fitted_models(spec: Spec, splits: Splits, out_dir: Path) -> dict[str, str]:
-    """Models text ops need, fitted on the train split (none for image specs)."""
+def fitted_models(spec: Spec, train: list[Record], where: Path) -> dict[str, str]:
+    """Models text ops need, fitted on the train records and kept under ``where/assets`` (none for image specs)."""
     if not spec.dataset.is_text:
         return {}
     from augsynth.text.fitted import fit_text_models  # nlpaug loads only for text specs
 
-    texts = [record.payload.decode("utf-8", "replace") for record in splits.train]
-    return fit_text_models(spec.augment.text, texts, out_dir)
+    texts = [record.payload.decode("utf-8", "replace") for record in train]
+    return fit_text_models(spec.augment.text, texts, where)
 
 
 def _write_manifest(out_dir: Path, entries: list[dict], columns: list[str]) -> pa.Table:

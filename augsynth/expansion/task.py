@@ -12,14 +12,14 @@ from augsynth.core.errors import DataError
 from augsynth.core.kinds import Origin
 from augsynth.data import BadInput, ImageFormat, Quarantined, Record, TextFormat
 from augsynth.data.shards import Row, shard_schema, write_shard
-from augsynth.image.labels import LabelAdjuster
 from augsynth.image.pipeline import Pipeline
 from augsynth.spec.schema import Spec
 
 
 @lru_cache(maxsize=4)
-def _pipeline(spec_json: str, fitted_json: str) -> tuple[Spec, Any, LabelAdjuster]:
-    """Each worker process builds the pipeline of a spec once (text ops with their fitted models)."""
+def _pipeline(spec_json: str, fitted_json: str) -> tuple[Spec, Any]:
+    """Each worker process builds the pipeline of a spec once (text ops with their fitted models; image ops with the
+    label rules of the spec's target)."""
     spec = Spec.model_validate_json(spec_json)
     if spec.dataset.is_text:
         from augsynth.text.pipeline import TextPipeline  # nlpaug loads only for text specs
@@ -27,7 +27,7 @@ def _pipeline(spec_json: str, fitted_json: str) -> tuple[Spec, Any, LabelAdjuste
         pipeline = TextPipeline.from_spec(spec, json.loads(fitted_json))
     else:
         pipeline = Pipeline.from_spec(spec)
-    return spec, pipeline, LabelAdjuster(spec.augment.image, spec.target)
+    return spec, pipeline
 
 
 def run_partition(
@@ -43,7 +43,7 @@ def run_partition(
     A text copy that comes out empty or unchanged is dropped and counted. How many records were written is counted
     from the shards (their originals), not here, so that the accounting can catch a lost one.
     """
-    spec, pipeline, adjuster = _pipeline(spec_json, fitted_json)
+    spec, pipeline = _pipeline(spec_json, fitted_json)
     schema = shard_schema(spec.dataset.task)
     rows: dict[str, list] = {name: [] for name in schema.names}
     quarantined, dropped = [], 0
@@ -55,28 +55,25 @@ def run_partition(
             quarantined.append(Quarantined(record.source_id, str(err), "train").__dict__)
             continue
         for copy in range(spec.augment.copies + 1):
-            out, applied = (content, []) if copy == 0 else pipeline.augment(content, record.index, copy)
-            if isinstance(out, str):
-                if copy and (not out.strip() or out == content):
+            if copy == 0:  # the original; an image's label is clipped to the declared range like any other
+                out, ops = content, "[]"
+                label, notes = (record.label, []) if isinstance(out, str) else pipeline.labels.adjust(record.label, [])
+            elif isinstance(content, str):
+                out, applied = pipeline.augment(content, record.index, copy)
+                if not out.strip() or out == content:
                     dropped += 1
                     continue
-            elif out.shape != content.shape:
-                raise DataError(
-                    f"augment.image turned {record.source_id} from {content.shape} into {out.shape}; "
-                    "set dataset.image_size so the ops are checked at load, and keep the size"
-                )
-            label, notes = (record.label, []) if isinstance(out, str) else adjuster.adjust(record.label, applied)
-            row = Row(
-                record,
-                copy,
-                "center",
-                Origin.ORIGINAL if copy == 0 else Origin.AUGMENTED,
-                out,
-                label,
-                notes,
-                Pipeline.ops_json(applied),
-            )
-            row.append_to(rows, spec.seed)
+                label, notes, ops = record.label, [], Pipeline.ops_json(applied)
+            else:
+                augmented = pipeline.apply(content, record.label, record.index, copy)
+                out, label, notes, ops = augmented.image, augmented.label, augmented.notes, augmented.ops_json
+                if out.shape != content.shape:
+                    raise DataError(
+                        f"augment.image turned {record.source_id} from {content.shape} into {out.shape}; "
+                        "set dataset.image_size so the ops are checked at load, and keep the size"
+                    )
+            origin = Origin.ORIGINAL if copy == 0 else Origin.AUGMENTED
+            Row(record, copy, "center", origin, out, label, notes, ops).append_to(rows, spec.seed)
         for name, view in views:
             label, note = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
             Row(record, 0, name, Origin.SIDE, view, label, [note], "[]").append_to(rows, spec.seed)

@@ -166,19 +166,24 @@ class LabelAdjuster:
         self.ops = [op["op"] for op in ops]
         self.rules = [rule_for(op, target, f"augment.image[{i}]") for i, op in enumerate(ops)]
         self.target = target
+        self.bounds = target.spec.range if target.spec else None
+        self.changes_labels = self.bounds is not None or any(rule is not INVARIANT for rule in self.rules)
 
-    def adjust(self, label: float, applied: list[dict[str, Any]]) -> tuple[float, list[str]]:
-        """The label after the applied ops (``applied`` is in order, a subsequence of the pipeline's ops)."""
+    def adjust(self, label: Any, applied: list[tuple[str, dict[str, Any]]]) -> tuple[Any, list[str]]:
+        """The label after the applied ops: (name, sampled parameters) pairs, in order, a subsequence of the
+        pipeline's ops (albumentations' ``applied_transforms``)."""
+        if not self.changes_labels:
+            return label, []
         notes = []
         position = 0
-        for params in applied:
-            while self.ops[position] != params["op"]:
+        for name, params in applied:
+            while self.ops[position] != name:
                 position += 1
             label, note = self.rules[position].apply(label, params, self.target)
             position += 1
             if note:
-                notes.append(f"{params['op']}: {note}")
-        bounds = self.target.spec.range if self.target.spec else None
+                notes.append(f"{name}: {note}")
+        bounds = self.bounds
         if bounds is not None and not bounds[0] <= label <= bounds[1]:
             label = float(np.clip(label, *bounds))
             notes.append(f"clipped to [{bounds[0]:g}, {bounds[1]:g}]")

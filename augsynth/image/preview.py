@@ -8,7 +8,6 @@ from matplotlib.figure import Figure
 
 from augsynth.core.kinds import Task
 from augsynth.data.splits import make_splits
-from augsynth.image.labels import LabelAdjuster
 from augsynth.image.pipeline import Pipeline
 from augsynth.spec.schema import Spec
 
@@ -20,7 +19,6 @@ def image_preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | Non
     """
     splits = make_splits(spec)
     pipeline = Pipeline.from_spec(spec)
-    adjuster = LabelAdjuster(spec.augment.image, spec.target)
     regression = spec.dataset.task == Task.REGRESSION
     copies = spec.augment.copies if copies is None else copies
     chosen, seen = [], set()
@@ -36,7 +34,7 @@ def image_preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | Non
     for row, record in enumerate(chosen):
         image = splits.payload_format.decode(record.payload)
         for copy in range(copies + 1):
-            shown, applied = (image, []) if copy == 0 else pipeline.augment(image, record.index, copy)
+            shown, label = (image, record.label) if copy == 0 else pipeline(image, record.label, record.index, copy)
             ax = axes[row][copy]
             ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0, vmax=255)
             ax.set_xticks([])
@@ -44,7 +42,7 @@ def image_preview(spec: Spec, path: str | Path, rows: int = 8, copies: int | Non
             if row == 0:
                 ax.set_title("original" if copy == 0 else f"copy {copy}", fontsize=8)
             if regression:
-                ax.set_xlabel(f"{spec.dataset.target} {adjuster.adjust(record.label, applied)[0]:+.3f}", fontsize=7)
+                ax.set_xlabel(f"{spec.dataset.target} {label:+.3f}", fontsize=7)
             elif copy == 0:
                 ax.set_ylabel(splits.classes[record.label], fontsize=8)
     fig.tight_layout()

@@ -49,3 +49,9 @@ class TextPipeline:
                 text = out[0] if isinstance(out, list) and out else text
                 applied.append(op)
         return text, applied
+
+    def __call__(self, text: str, label: Any = None, index: int = 0, epoch: int = 0) -> tuple[str, Any]:
+        """On the fly: sample ``index`` at ``epoch`` is offline copy ``epoch`` of that sample (text labels are kept:
+        ops that could change them are refused at load). Unlike the expansion, a copy that comes out unchanged or
+        empty is returned as it is, not dropped, so that every index yields a sample."""
+        return self.augment(text, index, epoch)[0], label

@@ -9,6 +9,7 @@ import numpy as np
 
 SPLIT_STREAM = 0x5A17  # distinguishes the data-split stream from per-sample streams
 TRAIN_STREAM = 0x7EA1  # distinguishes trainer streams (init, batches) from the others
+MASK_128 = (1 << 128) - 1
 
 
 def seed_tuple(seed: int, sample_index: int, copy_index: int) -> list[int]:
@@ -29,19 +30,17 @@ class SampleRandom:
         self._bits = np.random.PCG64(0)
         self.numpy = np.random.Generator(self._bits)
         self.python = random.Random(0)
+        self._digest = hashlib.blake2b(digest_size=40, person=b"augsynth-sample")
+        self._state = {"bit_generator": "PCG64", "state": {"state": 0, "inc": 1}, "has_uint32": 0, "uinteger": 0}
 
     def reseed(self, seed: int, sample_index: int, copy_index: int) -> None:
-        digest = hashlib.blake2b(
-            f"{seed},{sample_index},{copy_index}".encode(), digest_size=40, person=b"augsynth-sample"
-        ).digest()
-        state, increment = int.from_bytes(digest[:16], "little"), int.from_bytes(digest[16:32], "little") | 1
-        self._bits.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": state, "inc": increment},
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
-        self.python.seed(int.from_bytes(digest[32:], "little"))
+        digest = self._digest.copy()
+        digest.update(f"{seed},{sample_index},{copy_index}".encode())
+        bits = int.from_bytes(digest.digest(), "little")
+        self._state["state"]["state"] = bits & MASK_128
+        self._state["state"]["inc"] = (bits >> 128) & MASK_128 | 1
+        self._bits.state = self._state
+        self.python.seed(bits >> 256)
 
 
 def sample_seeds(seed: int, sample_index: int, copy_index: int) -> tuple[int, int]:

@@ -171,6 +171,10 @@ def jsonable_params(params: dict[str, Any], max_array: int = 16) -> dict[str, An
 
 
 def _jsonable(value: Any, max_array: int) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):  # most parameters: checked first
+        return value
+    if isinstance(value, tuple | list):
+        return [_jsonable(v, max_array) for v in value]
     if isinstance(value, np.ndarray):
         if value.size <= max_array:
             return value.tolist()
@@ -179,8 +183,4 @@ def _jsonable(value: Any, max_array: int) -> Any:
         return value.item()
     if isinstance(value, dict):
         return {str(k): _jsonable(v, max_array) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v, max_array) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
     return repr(value)

@@ -62,7 +62,10 @@ class Pipeline:
         self.seed = seed
         self.labels = LabelAdjuster(self.ops, target or CLASS_LABEL)  # refuses an op with no rule for the label
         self._random = SampleRandom()
-        self._compose = A.Compose([build_transform(op) for op in self.ops], seed=None, save_applied_params=True)
+        # One image and no other target: albumentations' check that targets agree in shape has nothing to compare.
+        self._compose = A.Compose(
+            [build_transform(op) for op in self.ops], seed=None, save_applied_params=True, is_check_shapes=False
+        )
         self._compose.set_random_state(self._random.numpy, self._random.python)  # reseeded in place per sample
 
     @classmethod
@@ -75,7 +78,7 @@ class Pipeline:
         self._random.reseed(self.seed, sample_index, copy_index)
         result = self._compose(image=image)
         applied = result["applied_transforms"]
-        label, notes = self.labels.adjust(label, applied)
+        label, notes = self.labels.adjust(label, applied) if self.labels.changes_labels else (label, [])
         return Augmented(np.ascontiguousarray(result["image"]), label, notes, applied)
 
     def augment(self, image: np.ndarray, sample_index: int, copy_index: int) -> tuple[np.ndarray, list[dict]]:

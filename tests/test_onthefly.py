@@ -114,6 +114,15 @@ def test_persistent_workers_see_the_epoch(tmp_path):
     assert all(torch.equal(a[0], b[0]) for a, b in zip(fresh, persistent, strict=True))
 
 
+@pytest.mark.slow  # each spawned worker imports torch, albumentations and this module afresh
+def test_spawned_workers_give_the_same_stream(tmp_path):
+    """Spawned workers (the default on macOS and Windows) get the dataset pickled: the pipeline is rebuilt there."""
+    dataset = AugDataset.from_spec(_steering_spec(tmp_path))
+    spawned = _stream(dataset, 2, multiprocessing_context="spawn", persistent_workers=True)
+    for (images, labels), (ref_images, ref_labels) in zip(spawned, _stream(dataset, 0), strict=True):
+        assert torch.equal(images, ref_images) and torch.equal(labels, ref_labels)
+
+
 def test_regression_labels_collate_as_float32_and_held_out_splits_are_not_augmented(tmp_path):
     spec = _steering_spec(tmp_path)
     train = AugDataset.from_spec(spec)

@@ -68,6 +68,11 @@ class Pipeline:
         )
         self._compose.set_random_state(self._random.numpy, self._random.python)  # reseeded in place per sample
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its ops, seed and target and built again where it lands (spawned DataLoader workers): the
+        Compose must hold the very generators that ``reseed`` sets, which pickling them apart would break."""
+        return (Pipeline, (self.ops, self.seed, self.labels.target))
+
     @classmethod
     def from_spec(cls, spec: Any) -> Pipeline:
         """The pipeline a loaded spec describes, with the label rules of its target."""

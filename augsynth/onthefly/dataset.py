@@ -64,7 +64,8 @@ class AugDataset(Dataset):
         self.to_tensor = to_tensor
         self.provenance = provenance
         self.quarantined: list[dict] = []  # inputs of the spec's split that did not decode (from_spec)
-        self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+        self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
+        self._epoch_view: np.ndarray | None = None  # a numpy view of it, made in each process (cheaper to read)
 
     @classmethod
     def from_spec(
@@ -105,7 +106,13 @@ class AugDataset(Dataset):
 
     @property
     def epoch(self) -> int:
-        return int(self._epoch)
+        if self._epoch_view is None:
+            self._epoch_view = self._epoch.numpy()
+        return int(self._epoch_view[0])
+
+    def __getstate__(self) -> dict:
+        """Pickled for spawned workers: the shared tensor travels as shared memory, the view is made again there."""
+        return {**self.__dict__, "_epoch_view": None}
 
     def set_epoch(self, epoch: int) -> None:
         """Draw the next items from epoch ``epoch`` (offline copy ``epoch``); set it before iterating a DataLoader."""

@@ -121,7 +121,7 @@ def _from_side_cameras(spec: Spec, target: str, frames: int) -> Calibration:
     dx, dy = [], []
     for record in records:
         center = _gray(record.payload)
-        for name, payload in record.views:
+        for name, payload in record.view_payloads:
             shift = _horizontal_shift(center, _gray(payload))
             dx.append(shift)
             dy.append(correction if name == "left" else -correction)

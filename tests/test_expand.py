@@ -6,6 +6,7 @@ import io
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -14,6 +15,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 
 from augsynth import SpecError, expand
+from augsynth.data.base import InputFile
 from augsynth.data.shards import manifest_columns, read_shards, shard_schema
 from augsynth.data.splits import make_splits
 from augsynth.spec.load import parse_spec
@@ -228,6 +230,25 @@ def test_bad_inputs_are_quarantined_before_the_split(tmp_path, dask_client):
     assert written_ids == {r.source_id for r in splits.train}
     images = read_shards(tmp_path / "out", columns=["height", "width"]).to_pylist()
     assert {(r["height"], r["width"]) for r in images} == {(12, 12)}
+
+
+def test_folder_inputs_travel_as_paths_and_a_file_changed_after_the_split_is_quarantined(tmp_path, dask_client):
+    make_image_folder(tmp_path / "images", classes=("a", "b"), per_class=8, size=12)
+    spec = parse_spec(
+        tiny_spec_dict(
+            dataset={"source": f"folder:{tmp_path / 'images'}", "image_size": None, "train_per_class": 3},
+            augment={"copies": 1},
+        )
+    )
+    splits = make_splits(spec)
+    assert all(isinstance(r.content, InputFile) for r in splits.train)  # no bytes held: workers read the files
+    changed = splits.train[0]
+    Path(changed.content.path).write_bytes(png_bytes(np.full((12, 12), 7, dtype=np.uint8)))
+    result = expand(spec, tmp_path / "out", client=dask_client, progress=False, splits=splits)
+    assert result.inputs == 6 and result.written == 5 and result.quarantined == 1
+    [entry] = result.quarantine
+    assert entry["source_id"] == changed.source_id and entry["stage"] == "train"
+    assert "changed after augsynth listed it" in entry["reason"]
 
 
 def test_image_size_resizes_instead_of_quarantining(tmp_path):

@@ -25,19 +25,52 @@ class BadInput(ValueError):
 
 
 @dataclass(frozen=True)
+class InputFile:
+    """An input file on disk, read when its bytes are needed (by the worker that augments it) rather than held in
+    memory, and checked against the SHA-256 taken when the source listed it."""
+
+    path: str
+    root: str  # the resolved data folder the file must stay inside
+    sha256: str
+
+    @classmethod
+    def listed(cls, path: Path, root: Path) -> InputFile:
+        """Read the file once to check it (see ``read_input``) and take its digest; the bytes are not kept."""
+        return cls(str(path), str(root), hashlib.sha256(read_input(path, root)).hexdigest())
+
+    def read(self) -> bytes:
+        data = read_input(Path(self.path), Path(self.root))
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise BadInput(f"{self.path} changed after augsynth listed it; run the command again")
+        return data
+
+
+@dataclass(frozen=True)
 class Record:
     """One source sample: its position in the source, a stable id, its label (class index or regression target),
-    the image bytes, and optional side-camera views of the same moment as (name, bytes) pairs."""
+    its content (bytes, or an ``InputFile`` read when needed), and optional side-camera views of the same moment as
+    (name, content) pairs."""
 
     index: int
     source_id: str
     label: int | float
-    payload: bytes
-    views: tuple[tuple[str, bytes], ...] = ()
+    content: bytes | InputFile
+    views: tuple[tuple[str, bytes | InputFile], ...] = ()
+
+    @property
+    def payload(self) -> bytes:
+        """The encoded sample (image file bytes or UTF-8 text); BadInput when its file can no longer be read."""
+        return self.content.read() if isinstance(self.content, InputFile) else self.content
+
+    @property
+    def view_payloads(self) -> list[tuple[str, bytes]]:
+        return [(name, view.read() if isinstance(view, InputFile) else view) for name, view in self.views]
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.payload).hexdigest()
+        if isinstance(self.content, InputFile):
+            return self.content.sha256
+        return hashlib.sha256(self.content).hexdigest()
 
 
 class SourceSize(NamedTuple):

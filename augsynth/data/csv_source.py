@@ -19,7 +19,7 @@ from pathlib import Path
 
 from augsynth.core.errors import DataError, SpecError, clip, excerpt, suggestion
 from augsynth.core.paths import refuse_system_folder
-from augsynth.data.base import BadInput, Quarantined, Record, SourceData, SourceSize, data_source, read_input
+from augsynth.data.base import BadInput, InputFile, Quarantined, Record, SourceData, SourceSize, data_source
 
 DRIVING_LOG_COLUMNS = ["center", "left", "right", "steering", "throttle", "brake", "speed"]
 MISSING_MARKERS = {"nan", "-nan", "null", "n/a", "#n/a", "<na>"}  # what spreadsheets and pandas write for "no value"
@@ -203,10 +203,10 @@ class CsvSource:
         return SourceData(records, labels, quarantined, listed=len(rows))
 
 
-def _image(ref: str, base: Path, root: Path) -> bytes:
+def _image(ref: str, base: Path, root: Path) -> InputFile:
     if not ref:
         raise BadInput("missing image path")
-    return read_input(_resolve(ref, base), root)
+    return InputFile.listed(_resolve(ref, base), root)
 
 
 def _text_payload(text: str) -> bytes:

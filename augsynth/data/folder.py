@@ -14,12 +14,12 @@ from augsynth.core.paths import refuse_system_folder
 from augsynth.data.base import (
     IMAGE_SUFFIXES,
     BadInput,
+    InputFile,
     Quarantined,
     Record,
     SourceData,
     SourceSize,
     data_source,
-    read_input,
 )
 
 
@@ -67,7 +67,7 @@ class FolderSource:
                 listed += 1
                 source_id = file.relative_to(root).as_posix()
                 try:
-                    records.append(Record(len(records), source_id, label, _image_bytes(file, inside)))
+                    records.append(Record(len(records), source_id, label, _image_file(file, inside)))
                 except BadInput as err:
                     quarantined.append(Quarantined(source_id, str(err)))
         return SourceData(records, [c.name for c in classes], quarantined, listed)
@@ -83,9 +83,9 @@ def _entries(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _image_bytes(file: Path, root: Path) -> bytes:
+def _image_file(file: Path, root: Path) -> InputFile:
     if file.is_symlink() and file.is_dir():
         raise BadInput(f"linked folder (to {file.resolve()}), not followed: put its images in the class folder")
     if file.suffix.lower() not in IMAGE_SUFFIXES:
         raise BadInput(f"unsupported extension '{file.suffix or 'none'}': augsynth reads {', '.join(IMAGE_SUFFIXES)}")
-    return read_input(file, root)
+    return InputFile.listed(file, root)

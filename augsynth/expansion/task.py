@@ -50,7 +50,7 @@ def run_partition(
     for record in records:
         try:
             content = fmt.decode(record.payload)
-            views = [(name, fmt.decode(payload)) for name, payload in record.views]
+            views = [(name, fmt.decode(payload)) for name, payload in record.view_payloads]
         except BadInput as err:
             quarantined.append(Quarantined(record.source_id, str(err), "train").__dict__)
             continue

@@ -92,7 +92,7 @@ class AugDataset(Dataset):
             indices.append(record.index)
             augmented.append(split == "train")
             if split == "train":
-                for name, payload in record.views:
+                for name, payload in record.view_payloads:
                     label, _ = side_camera_label(record.label, name, spec.dataset.side_cameras.correction)
                     samples.append((splits.payload_format.decode(payload), label))
                     indices.append(record.index)

@@ -18,7 +18,8 @@ from augsynth.data.accounting import tally
 from augsynth.data.decode import check_no_overlap, decode_records
 from augsynth.data.splits import Splits, make_splits
 from augsynth.expansion.cluster import dask_client
-from augsynth.expansion.job import ExpandResult, ExtraShards, expand
+from augsynth.expansion.job import ExpandResult, ExtraShards, expand, parallel_keys
+from augsynth.expansion.output_dir import claim_output_dir
 from augsynth.generators import configs_of
 from augsynth.image.preview import image_preview
 from augsynth.report.build import Classical, build_report
@@ -35,13 +36,27 @@ from augsynth.train.objectives import Objective, objective_for
 from augsynth.train.runner import Job, run_jobs
 
 
-def expand_all(spec: Spec, out: str | Path | None = None, *, splits: Splits | None = None, **options) -> ExpandResult:
+def expand_all(
+    spec: Spec,
+    out: str | Path | None = None,
+    *,
+    splits: Splits | None = None,
+    client: Client | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    overwrite: bool = False,
+    **options,
+) -> ExpandResult:
     """The expansion with the generator stage: generated samples' shards follow the real ones in the same job
-    (``options`` as for ``augsynth.expansion.job.expand``; torch loads only when the spec has generators)."""
-    splits = splits or make_splits(spec)
-    return expand(
-        spec, out, splits=splits, extra=_synthetic_shards(spec, splits, Path(out or spec.output.dir)), **options
-    )
+    (``options`` as for ``augsynth.expansion.job.expand``; torch loads only when the spec has generators). The
+    cluster starts first, so that the pass that decodes every input before the split runs on its workers."""
+    if client is None:
+        claim_output_dir(Path(out or spec.output.dir), overwrite)  # refused before a cluster starts
+        with dask_client(workers, scheduler) as active:
+            return expand_all(spec, out, splits=splits, client=active, overwrite=overwrite, **options)
+    splits = splits or make_splits(spec, parallel_keys(client, spec.output.partition_size))
+    synthetic = _synthetic_shards(spec, splits, Path(out or spec.output.dir))
+    return expand(spec, out, splits=splits, client=client, overwrite=overwrite, extra=synthetic, **options)
 
 
 def _synthetic_shards(spec: Spec, splits: Splits, out_dir: Path) -> ExtraShards | None:
@@ -110,7 +125,7 @@ def compare(
 
 def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: bool, progress: bool) -> Prepared:
     """Split, expand (resuming), decode the held-out splits, and check that no train image is among them."""
-    splits = make_splits(spec)
+    splits = make_splits(spec, parallel_keys(client, spec.output.partition_size))
     expansion = expand_all(spec, out_dir, client=client, splits=splits, overwrite=overwrite, progress=progress)
     val, val_quarantined = decode_records(splits.val, splits.payload_format, "validation")
     test, test_quarantined = decode_records(splits.test, splits.payload_format, "test")

@@ -40,7 +40,12 @@ class InputFile:
         return cls(str(path), str(root), hashlib.sha256(read_input(path, root)).hexdigest())
 
     def read(self) -> bytes:
-        data = read_input(Path(self.path), Path(self.root))
+        """The file's bytes, which must be those listed (so they came from inside ``root``, wherever a link now
+        points); BadInput when it can no longer be read or has changed."""
+        try:
+            data = Path(self.path).read_bytes()
+        except OSError as err:
+            raise BadInput(f"unreadable file: {err.strerror or err}") from None
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise BadInput(f"{self.path} changed after augsynth listed it; run the command again")
         return data

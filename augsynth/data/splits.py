@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from augsynth.core.errors import DataError
 from augsynth.core.seeding import SPLIT_STREAM, stream_rng
-from augsynth.data import BadInput, ImageFormat, Quarantined, Record, load_source, payload_format
+from augsynth.data import BadInput, ImageFormat, Quarantined, Record, TextFormat, load_source, payload_format
 from augsynth.data.accounting import tally
 from augsynth.data.base import content_key
 
@@ -42,14 +43,32 @@ class Splits:
         return replace(self, train=train, val=val)
 
 
-def make_splits(spec) -> Splits:
-    """Split the spec's usable samples (see ``_usable``). The test split depends only on (seed, test_fraction)."""
+def content_keys(records: list[Record], fmt: ImageFormat | TextFormat) -> list[str | BadInput]:
+    """The content key of each record's decoded sample, or the BadInput its reading or decoding raised."""
+    keys: list[str | BadInput] = []
+    for record in records:
+        try:
+            keys.append(content_key(fmt.decode(record.payload)))
+        except BadInput as err:
+            keys.append(err)
+    return keys
+
+
+ContentKeys = Callable[[list[Record], ImageFormat | TextFormat], list[str | BadInput]]
+
+
+def make_splits(spec, keys: ContentKeys = content_keys) -> Splits:
+    """Split the spec's usable samples (see ``_usable``). The test split depends only on (seed, test_fraction).
+
+    ``keys`` decodes every record once to find what is usable: ``content_keys`` here, or the same function run in
+    parallel (on Dask workers, as the expansion does); either gives the same splits.
+    """
     dataset = spec.dataset
     source = load_source(dataset)
     fmt = payload_format(dataset)
     if isinstance(fmt, ImageFormat):
         fmt = replace(fmt, shape=_expected_shape(fmt, source.records))
-    records, duplicates, rejected = _usable(source.records, fmt, source.classes)
+    records, duplicates, rejected = _usable(source.records, keys(source.records, fmt), source.classes)
     strata = _strata(dataset, records)
     pool_idx, test_idx = train_test_split(
         np.arange(len(records)), test_size=dataset.test_fraction, stratify=strata, random_state=spec.seed % 2**32
@@ -80,7 +99,9 @@ def _strata(dataset, records: list[Record], bins: int = 5) -> np.ndarray:
     return labels
 
 
-def _usable(records: list[Record], fmt, classes: list[str]) -> tuple[list[Record], int, list[Quarantined]]:
+def _usable(
+    records: list[Record], keys: list[str | BadInput], classes: list[str]
+) -> tuple[list[Record], int, list[Quarantined]]:
     """The records that decode (to the required shape), each content once (same pixels whatever the encoding, or the
     same words): ``(usable, duplicates dropped, quarantined)``.
 
@@ -89,11 +110,9 @@ def _usable(records: list[Record], fmt, classes: list[str]) -> tuple[list[Record
     """
     first: dict[str, Record] = {}
     usable, duplicates, rejected = [], 0, []
-    for record in records:
-        try:
-            key = content_key(fmt.decode(record.payload))
-        except BadInput as err:
-            rejected.append(Quarantined(record.source_id, str(err)))
+    for record, key in zip(records, keys, strict=True):
+        if isinstance(key, BadInput):
+            rejected.append(Quarantined(record.source_id, str(key)))
             continue
         if key not in first:
             first[key] = record

@@ -19,10 +19,10 @@ from tqdm.auto import tqdm
 from augsynth.core.atomic import make_folder, write_atomically, write_text_atomically, writing
 from augsynth.core.errors import SpecError
 from augsynth.core.gather import finished
-from augsynth.data import Record
+from augsynth.data import BadInput, ImageFormat, Record, TextFormat
 from augsynth.data.accounting import tally
 from augsynth.data.shards import file_sha256, manifest_columns, shard_name
-from augsynth.data.splits import Splits, make_splits
+from augsynth.data.splits import ContentKeys, Splits, content_keys, make_splits
 from augsynth.expansion.cluster import dask_client
 from augsynth.expansion.output_dir import claim_output_dir
 from augsynth.expansion.task import run_partition
@@ -151,6 +151,22 @@ def expand(
         sum(e.get("kept", 0) for e in entries),
         splits.accounting(),
     )
+
+
+def parallel_keys(client: Client, chunk: int) -> ContentKeys:
+    """``content_keys`` on the cluster's workers, ``chunk`` records a task, in the records' order: the decoding pass
+    that finds the usable samples before the split runs in parallel (file inputs are read by the workers)."""
+
+    def keys(records: list[Record], fmt: ImageFormat | TextFormat) -> list[str | BadInput]:
+        chunks = [records[i : i + chunk] for i in range(0, len(records), chunk)]
+        futures = [client.submit(content_keys, part, fmt, pure=False) for part in chunks]
+        order = {future.key: i for i, future in enumerate(futures)}
+        results: list[list] = [[] for _ in futures]
+        for future, part_keys in finished(client, futures, "read the inputs"):
+            results[order[future.key]] = part_keys
+        return [key for part_keys in results for key in part_keys]
+
+    return keys
 
 
 def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite: bool, synthetic: dict) -> None:

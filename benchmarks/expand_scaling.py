@@ -34,21 +34,13 @@ import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed import Client
+from overhead import OPS, raw_compose  # the same ops as the on-the-fly benchmark (run from benchmarks/)
 from PIL import Image
 
 import augsynth
-from augsynth.core import offline
 from augsynth.data.base import encode_png
 from augsynth.expansion.cluster import dask_client
 
-A = offline.albumentations()
-
-OPS = [
-    {"op": "HorizontalFlip", "p": 0.5},
-    {"op": "Affine", "rotate": [-15, 15], "translate_percent": [-0.1, 0.1], "scale": [0.9, 1.1], "p": 0.7},
-    {"op": "RandomBrightnessContrast", "p": 0.5},
-    {"op": "GaussNoise", "std_range": [0.02, 0.1], "p": 0.5},
-]
 CLASSES = 10
 
 
@@ -97,9 +89,7 @@ def warm_expand_seconds(folder: Path, copies: int, workers: int) -> float:
 
 def bare_loop_seconds(folder: Path, copies: int) -> float:
     """What the expansion does, written plainly in one process: decode, augment, encode PNG, one Parquet file."""
-    compose = A.Compose([A.HorizontalFlip(p=0.5), A.Affine(rotate=(-15, 15), translate_percent=(-0.1, 0.1),
-                         scale=(0.9, 1.1), p=0.7), A.RandomBrightnessContrast(p=0.5),
-                         A.GaussNoise(std_range=(0.02, 0.1), p=0.5)], seed=0)  # fmt: skip
+    compose = raw_compose()
     out = Path(tempfile.mkdtemp())
     start = time.perf_counter()
     ids, pngs, labels = [], [], []

@@ -220,7 +220,8 @@ def test_a_job_whose_tasks_stop_finishing_ends_after_the_task_timeout(tmp_path, 
         # a fresh worker takes seconds to import its first task's modules: longer than 0.2 s
         assert main(["expand", str(spec), "--workers", "1", "--task-timeout", "0.2"]) == 1
     err = capsys.readouterr().err
-    assert "data error: no expand task finished in the last" in err and "--task-timeout SECONDS" in err
+    # the first tasks are those that read the inputs before the split
+    assert "data error: no input-reading task finished in the last" in err and "--task-timeout SECONDS" in err
 
 
 # ---- the disk ----

@@ -162,7 +162,7 @@ def parallel_keys(client: Client, chunk: int) -> ContentKeys:
         futures = [client.submit(content_keys, part, fmt, pure=False) for part in chunks]
         order = {future.key: i for i, future in enumerate(futures)}
         results: list[list] = [[] for _ in futures]
-        for future, part_keys in finished(client, futures, "read the inputs"):
+        for future, part_keys in finished(client, futures, "input-reading"):
             results[order[future.key]] = part_keys
         return [key for part_keys in results for key in part_keys]
 

@@ -135,7 +135,10 @@ def test_resume_rewrites_only_the_missing_shard(expansion, tmp_path, dask_client
     before = _shard_state(out)
     victim = out / "shards" / "part-00002.parquet"
     victim.unlink()
+    stale = out / "shards" / ".part-00002.parquet.0123abcd.tmp.parquet"  # a worker killed while it wrote
+    stale.write_bytes(b"PAR1 half a shard")
     again = expand(spec, out, client=dask_client, progress=False)
+    assert not stale.exists()
     assert again.shards == first.shards
     assert again.shards_skipped == first.shards - 1
     assert (again.inputs, again.written, again.quarantined, again.rows) == (

@@ -104,6 +104,9 @@ def expand(
     size = spec.output.partition_size
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]
     shards_dir = make_folder(out_dir / "shards")
+    for stale in shards_dir.glob(".part-*.tmp.parquet"):  # left by a worker killed while it wrote: never complete
+        with writing(stale):
+            stale.unlink(missing_ok=True)
     total = len(partitions) + (len(extra) if extra is not None else 0)
     _claim(out_dir, spec, splits, total, overwrite, extra.stamp if extra is not None else {})
     done = _complete_entries(out_dir, total)

@@ -54,9 +54,14 @@ def expand_all(
         claim_output_dir(Path(out or spec.output.dir), overwrite)  # refused before a cluster starts
         with dask_client(workers, scheduler) as active:
             return expand_all(spec, out, splits=splits, client=active, overwrite=overwrite, **options)
-    splits = splits or make_splits(spec, parallel_keys(client, spec.output.partition_size))
+    splits = splits or _split_on(client, spec)
     synthetic = _synthetic_shards(spec, splits, Path(out or spec.output.dir))
     return expand(spec, out, splits=splits, client=client, overwrite=overwrite, extra=synthetic, **options)
+
+
+def _split_on(client: Client, spec: Spec) -> Splits:
+    """The spec's splits, with the pass that decodes every input run on the cluster's workers."""
+    return make_splits(spec, parallel_keys(client, spec.output.partition_size))
 
 
 def _synthetic_shards(spec: Spec, splits: Splits, out_dir: Path) -> ExtraShards | None:
@@ -125,7 +130,7 @@ def compare(
 
 def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: bool, progress: bool) -> Prepared:
     """Split, expand (resuming), decode the held-out splits, and check that no train image is among them."""
-    splits = make_splits(spec, parallel_keys(client, spec.output.partition_size))
+    splits = _split_on(client, spec)
     expansion = expand_all(spec, out_dir, client=client, splits=splits, overwrite=overwrite, progress=progress)
     val, val_quarantined = decode_records(splits.val, splits.payload_format, "validation")
     test, test_quarantined = decode_records(splits.test, splits.payload_format, "test")

@@ -31,6 +31,14 @@ def temp_sibling(final: Path) -> Path:
     return final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp{final.suffix}")
 
 
+def remove_leftover_temps(folder: Path, pattern: str) -> None:
+    """Delete the temp siblings of files matching ``pattern`` in ``folder``: a process killed while it wrote one
+    leaves it behind, never complete (only call this where no other writer can be at work)."""
+    for leftover in folder.glob(f".{pattern}.*.tmp*"):
+        with writing(leftover):
+            leftover.unlink(missing_ok=True)
+
+
 def write_atomically(final: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temp)`` and rename ``temp`` onto ``final``; on any error the temp file or folder is removed, and
     an ``OSError`` becomes a ``DataError`` naming ``final``.

@@ -66,17 +66,21 @@ class Record:
     @property
     def payload(self) -> bytes:
         """The encoded sample (image file bytes or UTF-8 text); BadInput when its file can no longer be read."""
-        return self.content.read() if isinstance(self.content, InputFile) else self.content
+        return _bytes_of(self.content)
 
     @property
     def view_payloads(self) -> list[tuple[str, bytes]]:
-        return [(name, view.read() if isinstance(view, InputFile) else view) for name, view in self.views]
+        return [(name, _bytes_of(view)) for name, view in self.views]
 
     @property
     def content_hash(self) -> str:
         if isinstance(self.content, InputFile):
             return self.content.sha256
         return hashlib.sha256(self.content).hexdigest()
+
+
+def _bytes_of(content: bytes | InputFile) -> bytes:
+    return content.read() if isinstance(content, InputFile) else content
 
 
 class SourceSize(NamedTuple):

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from distributed import Client, Future
 from tqdm.auto import tqdm
 
-from augsynth.core.atomic import make_folder, write_atomically, write_text_atomically, writing
+from augsynth.core.atomic import make_folder, remove_leftover_temps, write_atomically, write_text_atomically, writing
 from augsynth.core.errors import SpecError
 from augsynth.core.gather import finished
 from augsynth.data import BadInput, ImageFormat, Record, TextFormat
@@ -104,9 +104,7 @@ def expand(
     size = spec.output.partition_size
     partitions = [splits.train[i : i + size] for i in range(0, len(splits.train), size)]
     shards_dir = make_folder(out_dir / "shards")
-    for stale in shards_dir.glob(".part-*.tmp.parquet"):  # left by a worker killed while it wrote: never complete
-        with writing(stale):
-            stale.unlink(missing_ok=True)
+    remove_leftover_temps(shards_dir, "part-*.parquet")  # this job is the dir's only writer
     total = len(partitions) + (len(extra) if extra is not None else 0)
     _claim(out_dir, spec, splits, total, overwrite, extra.stamp if extra is not None else {})
     done = _complete_entries(out_dir, total)
@@ -163,11 +161,8 @@ def parallel_keys(client: Client, chunk: int) -> ContentKeys:
     def keys(records: list[Record], fmt: ImageFormat | TextFormat) -> list[str | BadInput]:
         chunks = [records[i : i + chunk] for i in range(0, len(records), chunk)]
         futures = [client.submit(content_keys, part, fmt, pure=False) for part in chunks]
-        order = {future.key: i for i, future in enumerate(futures)}
-        results: list[list] = [[] for _ in futures]
-        for future, part_keys in finished(client, futures, "input-reading"):
-            results[order[future.key]] = part_keys
-        return [key for part_keys in results for key in part_keys]
+        done = {future.key: part_keys for future, part_keys in finished(client, futures, "input-reading")}
+        return [key for future in futures for key in done[future.key]]
 
     return keys
 

@@ -83,7 +83,7 @@ class Pipeline:
         self._random.reseed(self.seed, sample_index, copy_index)
         result = self._compose(image=image)
         applied = result["applied_transforms"]
-        label, notes = self.labels.adjust(label, applied) if self.labels.changes_labels else (label, [])
+        label, notes = self.labels.adjust(label, applied)
         return Augmented(np.ascontiguousarray(result["image"]), label, notes, applied)
 
     def augment(self, image: np.ndarray, sample_index: int, copy_index: int) -> tuple[np.ndarray, list[dict]]:

@@ -177,6 +177,7 @@ def _claim(out_dir: Path, spec: Spec, splits: Splits, partitions: int, overwrite
         "partition_size": spec.output.partition_size,
         "partitions": partitions,
         "synthetic": synthetic,
+        "classes": list(splits.classes),  # class names by label index, for exports
         "spec": spec.model_dump(mode="json"),
     }
     path = out_dir / "expansion.json"

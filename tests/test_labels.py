@@ -110,13 +110,13 @@ def test_rules_compose_in_the_order_the_ops_ran():
 
 def test_labels_are_clipped_to_the_declared_range():
     target = Target("steering", LabelSpec(kind="steering_angle", shift_gain=1.0, range=(-1, 1)))
-    label, notes = LabelAdjuster([{"op": "ShiftX", "limit_px": 5}], target).adjust(0.9, [("ShiftX", {"dx": 4})])
+    label, notes = LabelAdjuster([{"op": "ShiftX", "limit_px": 5}], target).adjust(0.9, [(0, "ShiftX", {"dx": 4})])
     assert label == 1.0 and notes[-1] == "clipped to [-1, 1]"
 
 
 def test_scalar_targets_declare_what_a_flip_does():
     keep = Target("y", LabelSpec(kind="scalar", flip="keep"))
-    assert LabelAdjuster([{"op": "HorizontalFlip"}], keep).adjust(0.4, [("HorizontalFlip", {})]) == (0.4, [])
+    assert LabelAdjuster([{"op": "HorizontalFlip"}], keep).adjust(0.4, [(0, "HorizontalFlip", {})]) == (0.4, [])
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ import numpy as np
 from augsynth.core.errors import SpecError
 from augsynth.core.kinds import REGRESSION_KINDS, LabelKind
 from augsynth.core.registry import Registry
-from augsynth.image.ops import IMAGE_OPS
+from augsynth.image.catalogue import IMAGE_OPS
+from augsynth.image.ops import leaves
 from augsynth.spec.schema import Target
 
 
@@ -163,24 +164,19 @@ class LabelAdjuster:
     """Applies the rules of the ops that fired, in order, then clips to the declared range."""
 
     def __init__(self, ops: list[dict[str, Any]], target: Target):
-        self.ops = [op["op"] for op in ops]
-        self.rules = [rule_for(op, target, f"augment.image[{i}]") for i, op in enumerate(ops)]
+        self.leaves = leaves(ops)
+        self.rules = [rule_for(leaf.entry, target, leaf.path) for leaf in self.leaves]
         self.target = target
         self.bounds = target.spec.range if target.spec else None
         self.changes_labels = self.bounds is not None or any(rule is not INVARIANT for rule in self.rules)
 
-    def adjust(self, label: Any, applied: list[tuple[str, dict[str, Any]]]) -> tuple[Any, list[str]]:
-        """The label after the applied ops: (name, sampled parameters) pairs, in order, a subsequence of the
-        pipeline's ops (albumentations' ``applied_transforms``)."""
+    def adjust(self, label: Any, fired: list[tuple[int, str, dict[str, Any]]]) -> tuple[Any, list[str]]:
+        """The label after the ops that fired: (leaf index, name, sampled parameters) in the order they ran."""
         if not self.changes_labels:
             return label, []
         notes = []
-        position = 0
-        for name, params in applied:
-            while self.ops[position] != name:
-                position += 1
+        for position, name, params in fired:
             label, note = self.rules[position].apply(label, params, self.target)
-            position += 1
             if note:
                 notes.append(f"{name}: {note}")
         bounds = self.bounds

@@ -1,92 +1,138 @@
-"""Albumentations-backed image ops: the registry of label-safe ops and their parameter checks."""
+"""Image op entries of a spec: their checks against albumentations' own schemas, and building them."""
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pydantic
 
 from augsynth.core import offline
-from augsynth.core.errors import SpecError, entry_name, excerpt, suggestion
-from augsynth.core.registry import Registry
+from augsynth.core.errors import SpecError, clip, entry_name, excerpt, suggestion
 from augsynth.core.values import check_op_numbers
-from augsynth.image.shift_x import ShiftX
+from augsynth.image.catalogue import COMPOSITIONS, IMAGE_OPS, INPUT_STEPS, refusal
 
 A = offline.albumentations()
 
-Effect = Literal["geometric", "photometric"]
 
-
-@dataclass(frozen=True)
-class ImageOp:
-    """One registered op: the albumentations transform behind it and what kind of change it makes."""
-
-    name: str
-    transform: type[A.BasicTransform]
-    effect: Effect
-
-
-IMAGE_OPS: Registry[ImageOp] = Registry("image op")
-
-_LABEL_SAFE_FOR_CLASSES: dict[str, Effect] = {
-    "HorizontalFlip": "geometric",
-    "VerticalFlip": "geometric",
-    "Affine": "geometric",
-    "Rotate": "geometric",
-    "RandomResizedCrop": "geometric",
-    "RandomCrop": "geometric",
-    "PadIfNeeded": "geometric",
-    "ElasticTransform": "geometric",
-    "Perspective": "geometric",
-    "CoarseDropout": "photometric",
-    "GaussNoise": "photometric",
-    "GaussianBlur": "photometric",
-    "RandomBrightnessContrast": "photometric",
-    "RandomGamma": "photometric",
-    "RandomShadow": "photometric",
-    "HueSaturationValue": "photometric",
-    "MotionBlur": "photometric",
-}
-for _name, _effect in _LABEL_SAFE_FOR_CLASSES.items():
-    IMAGE_OPS.add(_name, ImageOp(_name, getattr(A, _name), _effect))
-IMAGE_OPS.add("ShiftX", ImageOp("ShiftX", ShiftX, "geometric"))
-
+MAX_DEPTH = 8  # nesting of compositions
 LABEL_KEYS = ("label_invariant",)  # op-entry keys read by augsynth's label rules, not by albumentations
 # Parameters that are ranges [low, high] to sample from: albumentations' *_limit and *_range, and these.
 RANGE_PARAMS = ("limit", "rotate", "scale", "shear", "translate_percent", "translate_px", "ratio")
 
 
-def validate_op(raw: Any, path: str, max_number: float) -> dict[str, Any]:
-    """Check one op entry (``{op: Name, **params}``) against the registry and albumentations' own schema; numbers
-    in its parameters must be finite and at most ``max_number`` in size."""
+def validate_op(raw: Any, path: str, max_number: float, depth: int = 0) -> dict[str, Any]:
+    """Check one op entry (``{op: Name, **params}``, or a composition ``{op: OneOf, transforms: [...]}``) against
+    albumentations' own schema; numbers in its parameters must be finite and at most ``max_number`` in size."""
     name = entry_name(raw, path, "op", "an op name", fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
-    params = _transform_params(raw)
     if not isinstance(raw.get("label_invariant", False), bool):
         raise SpecError(
             f"{path}.label_invariant",
             f"expected true or false, got {excerpt(raw['label_invariant'])}",
             fix="write label_invariant: true only for an op you know leaves the label unchanged",
         )
-    op = IMAGE_OPS.spec_get(name, f"{path}.op", "use a registered op name (names are case-sensitive)")
-    allowed = [name for name in inspect.signature(op.transform.__init__).parameters if name not in ("self", "strict")]
-    for key in params:
-        if key not in allowed:
-            hint = suggestion(key, allowed)
-            raise SpecError(
-                f"{path}.{key}",
-                f"{name} has no parameter {excerpt(key)}; it accepts: {', '.join(allowed)}",
-                fix=f"{hint}remove or rename the parameter",
-            )
+    labels = {key: raw[key] for key in LABEL_KEYS if key in raw}
+    if name in COMPOSITIONS:
+        return {**_validate_composition(name, raw, path, max_number, depth), **labels}
+    _refuse_non_op(name, path)
+    params = _transform_params(raw)
+    if name not in IMAGE_OPS:
+        raise SpecError(
+            f"{path}.op",
+            f"unknown image op '{clip(name)}'; augsynth takes albumentations {A.__version__} transforms by class "
+            "name (README: 'Albumentations transforms'), the compositions "
+            f"{', '.join(COMPOSITIONS)}, and ShiftX",
+            fix=f"{suggestion(name, IMAGE_OPS.names())}names are case-sensitive",
+        )
+    op = IMAGE_OPS.get(name)
+    _check_params(name, op.transform, params, path, ("self", "strict"))
     check_op_numbers(params, path, max_number)
     _check_ranges(name, params, path)
     try:
         op.transform(**params, strict=True)  # albumentations validates with its own InitSchema
     except ValueError as err:
         raise _param_error(name, params, path, err) from None
-    return {"op": name, **params, **{key: raw[key] for key in LABEL_KEYS if key in raw}}
+    return {"op": name, **params, **labels}
+
+
+def validate_input_step(raw: Any, path: str, max_number: float) -> dict[str, Any]:
+    """Check one model-input step (Normalize, ToFloat, ToTensorV2) of ``augment.input``."""
+    name = entry_name(raw, path, "op", "a step name", fix="write the step as {op: Normalize}")
+    if name not in INPUT_STEPS:
+        raise SpecError(
+            f"{path}.op",
+            f"'{clip(name)}' is not a model-input step; augment.input takes {', '.join(INPUT_STEPS)}",
+            fix=f"{suggestion(name, INPUT_STEPS)}move augmentations to augment.image",
+        )
+    params = {k: v for k, v in raw.items() if k != "op"}
+    _check_params(name, INPUT_STEPS[name], params, path, ("self", "strict"))
+    check_op_numbers(params, path, max_number)
+    try:
+        INPUT_STEPS[name](**params)
+    except ValueError as err:
+        raise _param_error(name, params, path, err) from None
+    return {"op": name, **params}
+
+
+def _validate_composition(name: str, raw: dict[str, Any], path: str, max_number: float, depth: int) -> dict:
+    """A block of ops: its ``transforms`` each validated, its own parameters (p, n, replace) checked."""
+    if depth >= MAX_DEPTH:
+        raise SpecError(path, f"compositions nest more than {MAX_DEPTH} deep", fix="flatten the nested blocks")
+    inner = raw.get("transforms")
+    if not isinstance(inner, list) or not inner:
+        raise SpecError(
+            f"{path}.transforms",
+            f"{name} needs a non-empty list of ops under 'transforms', got {excerpt(inner)}",
+            fix=f"write {{op: {name}, transforms: [{{op: HorizontalFlip}}, {{op: Rotate, limit: 10}}]}}",
+        )
+    if name == "OneOrOther" and len(inner) != 2:
+        raise SpecError(f"{path}.transforms", f"OneOrOther chooses between exactly 2 ops, got {len(inner)}", fix="")
+    params = {k: v for k, v in _transform_params(raw).items() if k != "transforms"}
+    _check_params(name, COMPOSITIONS[name], params, path, ("self", "transforms", "first", "second"))
+    check_op_numbers(params, path, max_number)
+    transforms = [validate_op(op, f"{path}.transforms[{j}]", max_number, depth + 1) for j, op in enumerate(inner)]
+    n = params.get("n", 1)
+    if "n" in params and not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
+        raise SpecError(f"{path}.n", f"{name}: n is how many ops to pick, a whole number >= 1, got {excerpt(n)}", "")
+    if name in ("SomeOf", "RandomOrder") and n > len(transforms) and not params.get("replace", False):
+        raise SpecError(
+            f"{path}.n",
+            f"{name} picks n={n} of {len(transforms)} ops without replacement",
+            fix=f"use n <= {len(transforms)}, or replace: true",
+        )
+    try:
+        build_transform({"op": name, **params, "transforms": transforms})
+    except (ValueError, TypeError) as err:
+        raise SpecError(path, f"{name}: {err}", fix=f"see the albumentations documentation of {name}") from None
+    return {"op": name, **params, "transforms": transforms}
+
+
+def _refuse_non_op(name: str, path: str) -> None:
+    """An albumentations transform augsynth does not apply among ops: refused with its reason."""
+    reason = refusal(name)
+    if reason is None:
+        return
+    fix = (
+        f"move {name} to augment.input (it runs after augmentation, offline and on the fly)"
+        if name in INPUT_STEPS
+        else "remove the op"
+    )
+    raise SpecError(f"{path}.op", f"{name} is not applied by augsynth: {reason}", fix=fix)
+
+
+def _check_params(name: str, cls: type, params: dict[str, Any], path: str, skip: tuple[str, ...]) -> None:
+    """Every parameter must be one the class's constructor takes."""
+    allowed = [key for key in inspect.signature(cls.__init__).parameters if key not in skip]
+    allowed = [key for key in allowed if key not in ("args", "kwargs")]
+    for key in params:
+        if key not in allowed:
+            raise SpecError(
+                f"{path}.{key}",
+                f"{name} has no parameter {excerpt(key)}; it accepts: {', '.join(allowed)}",
+                fix=f"{suggestion(key, allowed)}remove or rename the parameter",
+            )
 
 
 def _check_ranges(name: str, params: dict[str, Any], path: str) -> None:
@@ -130,39 +176,44 @@ def _param_error(name: str, params: dict[str, Any], path: str, err: ValueError) 
     )
 
 
-def check_shape_preserved(ops: list[dict[str, Any]], shape: tuple[int, ...]) -> None:
-    """Apply every op (forced on) to a blank image of the dataset's shape: each must run, and the size must hold."""
-    image = np.zeros(shape, dtype=np.uint8)
+def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform | A.BaseCompose:
+    """Instantiate a validated op entry (a composition with its ops) as its albumentations transform."""
+    name = op_entry["op"]
+    params = _transform_params(op_entry)
+    if name in COMPOSITIONS:
+        params["transforms"] = [build_transform(op) for op in params["transforms"]]
+        return COMPOSITIONS[name](**params)
+    return IMAGE_OPS.get(name).transform(**params)
+
+
+def build_input_steps(steps: list[dict[str, Any]]) -> A.Compose | None:
+    """The model-input steps as one Compose (None when there are none)."""
+    if not steps:
+        return None
+    return A.Compose([INPUT_STEPS[s["op"]](**{k: v for k, v in s.items() if k != "op"}) for s in steps])
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One op (not a composition) of a pipeline: where it sits (``at``: indices through ``transforms`` lists), its
+    spec path and entry (with ``label_invariant`` inherited from the blocks around it)."""
+
+    at: tuple[int, ...]
+    path: str
+    entry: dict[str, Any]
+
+
+def leaves(ops: list[dict[str, Any]], path: str = "augment.image", invariant: bool = False, at=()) -> list[Leaf]:
+    """The ops of a pipeline in tree order, compositions opened."""
+    found = []
     for i, op in enumerate(ops):
-        transform = build_transform({**op, "p": 1.0})
-        if isinstance(transform, ShiftX) and transform.limit_px >= shape[1]:
-            raise SpecError(
-                f"augment.image[{i}].limit_px",
-                f"ShiftX shifts by up to {transform.limit_px} pixels, "
-                f"not less than the image width {shape[1]}: the largest shifts leave nothing of the image",
-                fix=f"use limit_px well below the width, e.g. {max(1, shape[1] // 8)}",
-            )
-        try:
-            image = transform(image=image)["image"]
-        except Exception as err:  # albumentations raises several types for impossible sizes
-            raise SpecError(
-                f"augment.image[{i}]",
-                f"{op['op']} cannot run on {shape[:2]} images: {err}",
-                fix="choose parameters that fit dataset.image_size",
-            ) from None
-    if image.shape != shape:
-        raise SpecError(
-            "augment.image",
-            f"the ops turn {shape[:2]} images into {image.shape[:2]}; every copy must "
-            "keep the dataset's image size so arms can be trained together",
-            fix=f"end with an op that restores the size, e.g. {{op: RandomCrop, height: {shape[0]}, "
-            f"width: {shape[1]}}}, or change dataset.image_size",
-        )
-
-
-def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform:
-    """Instantiate a validated op entry as its albumentations transform."""
-    return IMAGE_OPS.get(op_entry["op"]).transform(**_transform_params(op_entry))
+        here, where = f"{path}[{i}]" if not at else f"{path}.transforms[{i}]", (*at, i)
+        inherited = invariant or bool(op.get("label_invariant"))
+        if op["op"] in COMPOSITIONS:
+            found += leaves(op["transforms"], here, inherited, where)
+        else:
+            found.append(Leaf(where, here, {**op, "label_invariant": True} if inherited else op))
+    return found
 
 
 def jsonable_params(params: dict[str, Any], max_array: int = 16) -> dict[str, Any]:

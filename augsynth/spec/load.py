@@ -15,7 +15,8 @@ from augsynth.core.kinds import REGRESSION_KINDS, TEXT_KINDS, Task
 from augsynth.core.paths import refuse_system_folder
 from augsynth.data import SourceSize, check_source, payload_format
 from augsynth.image.labels import rule_for
-from augsynth.image.ops import check_shape_preserved, validate_op
+from augsynth.image.ops import leaves, validate_op
+from augsynth.image.sizes import check_shape_preserved
 from augsynth.spec.limits import check_limits
 from augsynth.spec.schema import DatasetSpec, Spec
 from augsynth.spec.yaml_io import read_yaml
@@ -96,8 +97,8 @@ def _check_semantics(spec: Spec) -> SourceSize:
     if spec.dataset.is_text:
         _check_text(spec)
     else:
-        for i, op in enumerate(spec.augment.image):
-            rule_for(op, spec.target, f"augment.image[{i}]")
+        for leaf in leaves(spec.augment.image):
+            rule_for(leaf.entry, spec.target, leaf.path)
     for name in spec.train.arms:
         arm(name).check(spec)
     size = check_source(spec.dataset)

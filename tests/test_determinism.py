@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,11 +19,33 @@ PARTITION = 7
 TRAIN = 4 * 10  # train_per_class x 10 digit classes
 
 
+# Nested blocks too: which branch runs is drawn from the same per-sample state as every parameter.
+NESTED_OPS = [
+    *TINY_OPS,
+    {
+        "op": "OneOf",
+        "p": 0.9,
+        "transforms": [
+            {"op": "SomeOf", "n": 2, "transforms": [{"op": "Blur", "p": 1.0}, {"op": "Sharpen"}, {"op": "Equalize"}]},
+            {
+                "op": "Sequential",
+                "p": 1.0,
+                "transforms": [
+                    {"op": "RandomCrop", "height": 12, "width": 12},
+                    {"op": "Resize", "height": 16, "width": 16},
+                ],
+            },
+        ],
+    },
+    {"op": "RandomOrder", "n": 2, "transforms": [{"op": "HorizontalFlip"}, {"op": "CoarseDropout"}]},
+]
+
+
 def _spec(partition_size: int = PARTITION):
     return parse_spec(
         tiny_spec_dict(
             dataset={"train_per_class": 4, "val_per_class": 2, "image_size": 16},
-            augment={"copies": COPIES, "image": TINY_OPS},
+            augment={"copies": COPIES, "image": NESTED_OPS},
             output={"partition_size": partition_size},
         )
     )
@@ -56,6 +80,8 @@ def test_worker_count_does_not_change_manifest(one_and_two_workers):
     assert rows_one == rows_two
     assert len(rows_one) == first.rows == second.rows == TRAIN * (COPIES + 1)
     assert "image" not in rows_one[0]
+    places = {tuple(op["at"][:2]) for row in rows_one for op in json.loads(row["ops"]) if "at" in op}
+    assert places == {(2, 0), (2, 1), (3, 0), (3, 1)}  # every branch of the nested blocks ran somewhere
     assert {row["shard"] for row in rows_one} == {p.name for p in (one / "shards").iterdir()}
 
 

@@ -34,6 +34,7 @@ REFUSED: dict[str, str] = {
     "RandomCropNearBBox": _NEEDS.format(what="a cropping box"),
     "CropNonEmptyMaskIfExists": _NEEDS.format(what="a mask"),
     "MaskDropout": _NEEDS.format(what="a mask"),
+    "ConstrainedCoarseDropout": _NEEDS.format(what="a mask or bounding boxes (without them it does nothing)"),
     "FDA": _NEEDS.format(what="reference images (fda_metadata)"),
     "HistogramMatching": _NEEDS.format(what="reference images (hm_metadata)"),
     "PixelDistributionAdaptation": _NEEDS.format(what="reference images (pda_metadata)"),
@@ -75,13 +76,20 @@ def _exported_transforms() -> dict[str, type[A.BasicTransform]]:
 def _classify(name: str, transform: type[A.BasicTransform]) -> Effect | None:
     """Pixel-level transforms (``ImageOnlyTransform``) keep every label; spatial ones (``DualTransform``) move
     pixels and need a label rule for a regression target. None: not an op (refused, input step, 3-D)."""
-    if name in REFUSED or name in INPUT_STEPS or issubclass(transform, A.Transform3D) or name.endswith("3D"):
+    if name in REFUSED or name in INPUT_STEPS or _is_volume(name, transform):
         return None
     if issubclass(transform, A.ImageOnlyTransform):
         return "photometric"
     if issubclass(transform, A.DualTransform):
         return "geometric"
     return None
+
+
+VOLUME_REASON = "it works on 3-D volumes, not on images"
+
+
+def _is_volume(name: str, transform: type[A.BasicTransform]) -> bool:
+    return issubclass(transform, A.Transform3D) or name == "ToTensor3D"
 
 
 IMAGE_OPS: Registry[ImageOp] = Registry("image op")
@@ -98,8 +106,8 @@ def refusal(name: str) -> str | None:
     if name in INPUT_STEPS:
         return _INPUT_STEP_REASON
     transform = _exported_transforms().get(name)
-    if transform is not None and (issubclass(transform, A.Transform3D) or name.endswith("3D")):
-        return "it works on 3-D volumes, not on images"
+    if transform is not None and _is_volume(name, transform):
+        return VOLUME_REASON
     if transform is not None and name not in IMAGE_OPS:
         return "it is neither a pixel-level nor a spatial image transform"
     return None

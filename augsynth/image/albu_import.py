@@ -120,15 +120,17 @@ def read_albumentations(path: Path) -> Imported:
 
 
 def _error(origin: str, ctx: _Context) -> SpecError:
-    lines = [
-        f"{p.where} ({p.transform}{f', parameter {p.param!r}' if p.param else ''}, albumentations {ctx.version}): "
-        f"{p.why}"
+    described = [
+        (
+            p.where,
+            f"{p.transform} ({f'parameter {p.param!r}, ' if p.param else ''}albumentations {ctx.version}): {p.why}",
+        )
         for p in ctx.problems
     ]
-    if len(lines) == 1:
-        return SpecError(f"{origin}: {ctx.problems[0].where}", lines[0], fix=FIX)
-    listed = "\n  - ".join(lines)
-    return SpecError(origin, f"{len(lines)} parts cannot be translated to albumentations 2.0.8:\n  - {listed}", fix=FIX)
+    if len(described) == 1:
+        return SpecError(f"{origin}: {described[0][0]}", described[0][1], fix=FIX)
+    listed = "".join(f"\n  - {where}: {text}" for where, text in described)
+    return SpecError(origin, f"{len(described)} parts cannot be translated to albumentations 2.0.8:{listed}", fix=FIX)
 
 
 def _class_name(raw: Any, parts: list[str | int], ctx: _Context) -> str | None:
@@ -141,8 +143,8 @@ def _class_name(raw: Any, parts: list[str | int], ctx: _Context) -> str | None:
     if not isinstance(full, str):
         ctx.problems.append(_Problem(where, "?", None, f"no '__class_fullname__' in {excerpt(raw)}"))
         return None
-    top, *_, name = full.split(".")
-    if "." in full and top != "albumentations":
+    name = full.rsplit(".", 1)[-1]
+    if "." in full and full.split(".")[0] != "albumentations":
         ctx.problems.append(_Problem(where, full, None, "not an albumentations class (a user's transform)"))
         return None
     if "__name__" in raw or name in REFUSED:  # Lambda and other non-serializable transforms write only a name
@@ -247,7 +249,7 @@ def _signature(name: str) -> dict[str, Any] | None:
     if not (isinstance(cls, type) and issubclass(cls, A.BasicTransform)):
         return None
     params = inspect.signature(cls.__init__).parameters
-    return {k: v.default for k, v in params.items() if k not in {"self", "args", "kwargs", "strict"}}
+    return {k: v.default for k, v in params.items() if k not in {"self", "args", "kwargs"}}
 
 
 def _leaf(raw: dict, name: str, step: _Step) -> dict | None:
@@ -273,20 +275,35 @@ def _leaf(raw: dict, name: str, step: _Step) -> dict | None:
     if target != name:
         step.note(f"{name} -> {target} (albumentations {step.ctx.version} name)")
     params = {rule.renames.get(k, k): v for k, v in params.items()}
+    for key in rule.nulls:
+        if key in params and params[key] is None:
+            del params[key]
+            step.note(f"dropped {key}: None (the old default; 2.0 spells it {signature[key]!r})")
     if rule.convert and (rule.before is None or step.ctx.version_key < rule.before):
         params = rule.convert(params, step)
-    params = _fit(params, signature, rule, step)
+    params, left = _fit(params, {k: v for k, v in signature.items() if k != "strict"}, rule, step)
     if p is not None:
         params = {"p": p, **params}
-    if not _builds(target, params, step):
+    built = _build(target, params, step)
+    if built is None:
         return None
-    return {"op": target, **_plain(params)}
+    written = _plain(A.to_dict(built)["transform"])
+    untranslated = [key for key, value in left.items() if key not in written or written[key] != _plain(value)]
+    for key in left:
+        if key in untranslated:
+            step.refuse(key, "albumentations 2.0.8's class has no such parameter, and there is no known translation")
+        else:
+            step.note(f"dropped {key} (2.0's to_dict writes it, derived from the init parameters, and it matches)")
+    return None if untranslated else {"op": target, **_plain(params)}
 
 
-def _fit(params: dict[str, Any], signature: dict[str, Any], rule: Rule, step: _Step) -> dict[str, Any]:
-    """Pair up, rename or drop each parameter the 2.0 class does not take; refuse the rest."""
+def _fit(
+    params: dict[str, Any], signature: dict[str, Any], rule: Rule, step: _Step
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The parameters in 2.0's terms (pairs merged, renamed, removed ones dropped) and those left untranslated."""
     params = _merge_pairs(params, signature, step)
     fitted = {k: v for k, v in params.items() if k in signature}
+    left = {}
     for key, value in params.items():
         new = SHARED_RENAMES.get(key)
         if key in signature:
@@ -305,8 +322,8 @@ def _fit(params: dict[str, Any], signature: dict[str, Any], rule: Rule, step: _S
             elif value is None:
                 step.note(f"dropped {key}: None (the old default; 2.0's {new} defaults to {signature[new]!r})")
         else:
-            step.refuse(key, "albumentations 2.0.8's class has no such parameter, and there is no known translation")
-    return fitted
+            left[key] = value
+    return fitted, left
 
 
 def _merge_pairs(params: dict[str, Any], signature: dict[str, Any], step: _Step) -> dict[str, Any]:
@@ -338,20 +355,21 @@ def _flag(key: str, value: Any, step: _Step) -> Any:
     return value
 
 
-def _builds(target: str, params: dict[str, Any], step: _Step) -> bool:
-    """Whether 2.0.8 builds the translated transform with ``strict=True``; each rejected parameter is a problem."""
+def _build(target: str, params: dict[str, Any], step: _Step) -> Any:
+    """The translated transform built by 2.0.8 (``strict=True`` where the class takes it), or None with each
+    rejected parameter a problem."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            getattr(A, target)(**params, strict=True)
+            return getattr(A, target)(**params, **({"strict": True} if "strict" in _signature(target) else {}))
     except Exception as error:  # noqa: BLE001 - every failure of the 2.0 class is reported, per parameter if it can
-        errors = error.errors() if hasattr(error, "errors") else [{"loc": (), "msg": str(error)}]
+        cause = error if hasattr(error, "errors") else error.__cause__  # albumentations re-raises as ValueError
+        errors = cause.errors() if hasattr(cause, "errors") else [{"loc": (), "msg": str(error)}]
         for item in errors:
             param = next((str(part) for part in item.get("loc", ()) if str(part) in params), None)
             value = f" = {excerpt(params[param])}" if param else ""
             step.refuse(param, f"albumentations 2.0.8 rejects the translated value{value}: {item.get('msg')}")
-        return False
-    return True
+        return None
 
 
 def _plain(value: Any) -> Any:

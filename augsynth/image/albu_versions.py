@@ -63,6 +63,7 @@ class Rule:
     convert: Converter | None = None
     removed: Mapping[str, tuple[Any, ...] | str] = field(default_factory=dict)
     before: tuple[int, ...] | None = None  # convert only files written before this version (same keys, new meaning)
+    nulls: tuple[str, ...] = ()  # parameters whose old default None is 2.0's default under another value
 
 
 def span(value: Any, symmetric: bool = True) -> list[Any]:
@@ -231,6 +232,7 @@ RULES: Mapping[str, Rule] = {
     "ElasticTransform": Rule(removed={"alpha_affine": (0, 0.0, [0, 0], [0.0, 0.0])}),
     "OpticalDistortion": Rule(removed={"shift_limit": (0, 0.0, [0, 0], [0.0, 0.0])}),
     "RandomGamma": Rule(removed={"eps": (None,)}),
+    "RandomRain": Rule(nulls=("rain_type",)),
     "PiecewiseAffine": Rule(convert=_skimage_orders, removed={"keypoints_threshold": ANY_VALUE}, before=(2,)),
     "IAAAdditiveGaussianNoise": Rule("GaussNoise", convert=_iaa_noise),
     "IAAAffine": Rule("Affine"),

@@ -195,11 +195,16 @@ def _compose_children(raw: dict, parts: list[str | int], step: _Step) -> list[tu
     known = {"__class_fullname__", "transforms", "p", *COMPOSE_REFUSED_TARGETS, *COMPOSE_DROPPED}
     for key in sorted(set(raw) - known):
         step.refuse(key, "an unknown Compose parameter")
+    return _translated_children(raw, parts, step.ctx)
+
+
+def _translated_children(raw: dict, parts: list[str | int], ctx: _Context) -> list[tuple[list[str | int], dict]]:
+    """The translatable ``transforms`` of a composition as (location, entry) pairs."""
     children = []
     for index, child in enumerate(raw.get("transforms", [])):
         child_parts = [*parts, "transforms", index]
-        name = _class_name(child, child_parts, step.ctx)
-        entry = name and _translate(child, name, child_parts, step.ctx)
+        name = _class_name(child, child_parts, ctx)
+        entry = name and _translate(child, name, child_parts, ctx)
         if entry:
             children.append((child_parts, entry))
     return children
@@ -211,14 +216,15 @@ def _translate(raw: dict, name: str, parts: list[str | int], ctx: _Context) -> d
     step = _Step(ctx, where, name)
     if name in COMPOSE:
         step.note("a nested Compose -> Sequential")
-        entry = {"op": "Sequential", "transforms": _children(raw, parts, step, _compose_children(raw, parts, step))}
+        entry = {"op": "Sequential", "transforms": _nested(step, _compose_children(raw, parts, step))}
         return {**entry, "p": raw.get("p", 1.0)}
     if name in COMPOSITIONS:
         return _composition(raw, name, parts, step)
     return _leaf(raw, name, step)
 
 
-def _children(raw: dict, parts: list[str | int], step: _Step, children: list[tuple[list, dict]]) -> list[dict]:
+def _nested(step: _Step, children: list[tuple[list[str | int], dict]]) -> list[dict]:
+    """The entries of a nested composition, refusing model-input steps among them."""
     for child_parts, entry in children:
         if entry["op"] in INPUT_OPS:
             _Step(step.ctx, format_path(child_parts), entry["op"]).refuse(
@@ -231,14 +237,7 @@ def _composition(raw: dict, name: str, parts: list[str | int], step: _Step) -> d
     keeps = COMPOSITIONS[name]
     for key in sorted(set(raw) - {"__class_fullname__", "transforms", "p", *keeps}):
         step.refuse(key, f"an unknown {name} parameter")
-    children = []
-    for index, child in enumerate(raw.get("transforms", [])):
-        child_parts = [*parts, "transforms", index]
-        child_name = _class_name(child, child_parts, step.ctx)
-        entry = child_name and _translate(child, child_name, child_parts, step.ctx)
-        if entry:
-            children.append((child_parts, entry))
-    entry = {"op": name, "transforms": _children(raw, parts, step, children)}
+    entry = {"op": name, "transforms": _nested(step, _translated_children(raw, parts, step.ctx))}
     return {**entry, **{k: raw[k] for k in ("p", *keeps) if k in raw}}
 
 

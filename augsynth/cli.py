@@ -1,4 +1,5 @@
-"""``augsynth validate | expand | train | run | calibrate | preview``: every command is one Python call underneath."""
+"""``augsynth validate | expand | train | run | calibrate | preview | import-albu | export-albu | replay``: every
+command is one Python call underneath."""
 
 from __future__ import annotations
 
@@ -45,8 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     preview = commands.add_parser("preview", help="PNG grid of originals beside augmented copies")
     preview.add_argument("--out", type=Path, help="PNG path (default: OUTPUT_DIR/preview.png)")
     preview.add_argument("--rows", type=int, default=8)
+    export_albu = commands.add_parser("export-albu", help="write the spec's image ops as an A.save pipeline file")
+    export_albu.add_argument("--out", type=Path, help=".json or .yaml path (default: OUTPUT_DIR/albumentations.json)")
     for command in commands.choices.values():
         command.add_argument("spec", type=Path, help="the YAML spec")
+    import_albu = commands.add_parser(
+        "import-albu", help="translate an albumentations 0.4-2.0 pipeline file (A.save) into augment.image entries"
+    )
+    import_albu.add_argument("file", type=Path, help="a .json or .yaml file written by A.save (or A.to_dict)")
+    import_albu.add_argument("--out", type=Path, help="a spec whose augment.image/input to replace (checked first)")
+    replay = commands.add_parser("replay", help="rebuild one output row and check it byte for byte")
+    replay.add_argument("out", type=Path, help="the output dir of an expansion")
+    replay.add_argument("row_id", help="the row's id (the manifest's id column), e.g. 'train/00042.png#2'")
     return parser
 
 
@@ -108,6 +119,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "calibrate":
         return _calibrate(args)
+    if args.command == "import-albu":
+        return _import_albu(args)
+    if args.command == "replay":
+        from augsynth.replay import replay  # this command only
+
+        result = replay(args.out, args.row_id)
+        print(result.summary())
+        return 0 if result.identical else 1
     spec = load_spec(args.spec)
     if args.command == "validate":
         kind, ops = ("text", spec.augment.text) if spec.dataset.is_text else ("image", spec.augment.image)
@@ -115,6 +134,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             f"{args.spec}: valid ({len(ops)} {kind} ops, {spec.augment.copies} copies, "
             f"arms {', '.join(spec.train.arms)})"
         )
+        return 0
+    if args.command == "export-albu":
+        from augsynth.image.albu_export import save_albumentations  # this command only
+
+        target = args.out or spec.output.dir / "albumentations.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        print(save_albumentations(spec.augment.image, spec.augment.input, target))
         return 0
     if args.command == "preview":
         from augsynth.run import preview  # each command loads its own stage only
@@ -134,6 +160,32 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(expand_all(spec, out, workers=args.workers, scheduler=args.scheduler, overwrite=args.overwrite).summary())
         return 0
     return _train(spec, out, args)
+
+
+def _import_albu(args: argparse.Namespace) -> int:
+    """The translated entries as an ``augment:`` YAML section, printed or written to ``--out`` (a new file), the
+    notes on stderr."""
+    import yaml
+
+    from augsynth.image.albu_import import read_albumentations  # this command only
+
+    imported = read_albumentations(args.file)
+    for note in imported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    section = {"image": imported.image, **({"input": imported.input} if imported.input else {})}
+    text = (
+        f"# {args.file.name} (albumentations {imported.version}) as augsynth entries; the notes say what was "
+        "translated.\n# Put this augment section into a spec, or name the file there: "
+        f"augment: {{image: {{albumentations: {args.file.name}}}}}\n"
+    ) + yaml.safe_dump({"augment": section}, sort_keys=False)
+    if args.out is None:
+        print(text, end="")
+        return 0
+    if args.out.exists():
+        raise SpecError("--out", f"'{args.out}' exists", fix="give a new file name; nothing was written")
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {len(imported.image)} ops and {len(imported.input)} model-input steps to {args.out}")
+    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -119,7 +119,7 @@ def compare(
         inputs = _main_inputs(spec, prepared.context)
         curve, skipped = _curve_inputs(spec, prepared, active, progress)
         jobs = _jobs(spec, inputs, curve)
-        results = run_jobs(jobs, objective, spec.train, device, active, progress)
+        results = run_jobs(jobs, objective, spec.train, device, active, progress, spec.augment.input)
     scores = Scores.collect(jobs, results, objective.metric, spec.dataset.train_amount)
     report = _report(spec, prepared, objective, scores, inputs, skipped, str(device), start)
     if spec.generate:

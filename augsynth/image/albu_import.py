@@ -27,18 +27,15 @@ from augsynth.image.albu_versions import (
     Rule,
     flip_entry,
 )
+from augsynth.image.catalogue import COMPOSITIONS, INPUT_STEPS
+from augsynth.image.shift_x import ShiftX
 
 A = offline.albumentations()
 
-INPUT_OPS = frozenset({"Normalize", "ToTensorV2", "ToFloat", "FromFloat"})  # model-input steps, kept apart
-COMPOSITIONS: dict[str, tuple[str, ...]] = {  # augsynth's compositions and the keys each keeps beside p, transforms
-    "OneOf": (),
-    "SomeOf": ("n", "replace"),
-    "RandomOrder": ("n", "replace"),
-    "Sequential": (),
-    "OneOrOther": (),
-}
+INPUT_OPS = frozenset(INPUT_STEPS)  # model-input steps, kept apart
+COMPOSITION_KEYS = {"SomeOf": ("n", "replace"), "RandomOrder": ("n", "replace")}  # kept beside p and transforms
 COMPOSE = frozenset({"Compose", "ReplayCompose"})
+OWN_SHIFT_X = f"{ShiftX.__module__}.{ShiftX.__name__}"  # augsynth's own transform, as export-albu writes it
 COMPOSE_DROPPED = ("is_check_shapes", "strict", "seed", "save_applied_params", "mask_interpolation", "save_key")
 COMPOSE_REFUSED_TARGETS = ("bbox_params", "keypoint_params", "additional_targets")  # augsynth has images and labels
 FIX = "translate these steps by hand into augment.image, or remove them from the pipeline and save it again"
@@ -144,7 +141,7 @@ def _class_name(raw: Any, parts: list[str | int], ctx: _Context) -> str | None:
         ctx.problems.append(_Problem(where, "?", None, f"no '__class_fullname__' in {excerpt(raw)}"))
         return None
     name = full.rsplit(".", 1)[-1]
-    if "." in full and full.split(".")[0] != "albumentations":
+    if "." in full and full.split(".")[0] != "albumentations" and full != OWN_SHIFT_X:
         ctx.problems.append(_Problem(where, full, None, "not an albumentations class (a user's transform)"))
         return None
     if "__name__" in raw or name in REFUSED:  # Lambda and other non-serializable transforms write only a name
@@ -234,7 +231,7 @@ def _nested(step: _Step, children: list[tuple[list[str | int], dict]]) -> list[d
 
 
 def _composition(raw: dict, name: str, parts: list[str | int], step: _Step) -> dict:
-    keeps = COMPOSITIONS[name]
+    keeps = COMPOSITION_KEYS.get(name, ())
     for key in sorted(set(raw) - {"__class_fullname__", "transforms", "p", *keeps}):
         step.refuse(key, f"an unknown {name} parameter")
     entry = {"op": name, "transforms": _nested(step, _translated_children(raw, parts, step.ctx))}
@@ -242,9 +239,14 @@ def _composition(raw: dict, name: str, parts: list[str | int], step: _Step) -> d
 
 
 @cache
+def _transform_class(name: str) -> Any:
+    """The 2.0.8 class of a transform name (augsynth's ShiftX too), or None."""
+    return ShiftX if name == "ShiftX" else getattr(A, name, None)
+
+
 def _signature(name: str) -> dict[str, Any] | None:
     """The 2.0.8 ``__init__`` parameters of transform ``name`` with their defaults, or None when there is none."""
-    cls = getattr(A, name, None)
+    cls = _transform_class(name)
     if not (isinstance(cls, type) and issubclass(cls, A.BasicTransform)):
         return None
     params = inspect.signature(cls.__init__).parameters
@@ -360,7 +362,7 @@ def _build(target: str, params: dict[str, Any], step: _Step) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return getattr(A, target)(**params, **({"strict": True} if "strict" in _signature(target) else {}))
+            return _transform_class(target)(**params, **({"strict": True} if "strict" in _signature(target) else {}))
     except Exception as error:  # noqa: BLE001 - every failure of the 2.0 class is reported, per parameter if it can
         cause = error if hasattr(error, "errors") else error.__cause__  # albumentations re-raises as ValueError
         errors = cause.errors() if hasattr(cause, "errors") else [{"loc": (), "msg": str(error)}]

@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 from augsynth.data.decode import decode_each
 from augsynth.data.splits import make_splits
 from augsynth.expansion.task import side_camera_label
+from augsynth.image.input_steps import InputSteps
 from augsynth.image.pipeline import Pipeline
 from augsynth.onthefly.transform import SpecLike, as_spec, pipeline_of
 
@@ -77,7 +78,8 @@ class AugDataset(Dataset):
         provenance: bool = False,
     ) -> AugDataset:
         """The spec's data source and split (``train``, ``val`` or ``test``; only ``train`` is augmented), with its
-        pipeline and label rules. Side-camera views of a driving log are items of their own, unaugmented, with the
+        pipeline and label rules; images go through the spec's model-input steps (``augment.input``) unless
+        ``to_tensor`` is given. Side-camera views of a driving log are items of their own, unaugmented, with the
         corrected label (as offline)."""
         if split not in ("train", "val", "test"):
             raise ValueError(f"AugDataset.from_spec: split must be 'train', 'val' or 'test', got {split!r}")
@@ -98,6 +100,8 @@ class AugDataset(Dataset):
                     indices.append(record.index)
                     augmented.append(False)
         pipeline = pipeline_of(spec, splits) if split == "train" else None
+        if to_tensor is None and spec.augment.input:
+            to_tensor = InputSteps(spec.augment.input)
         dataset = cls(
             samples, pipeline, indices=indices, augmented=augmented, to_tensor=to_tensor, provenance=provenance
         )

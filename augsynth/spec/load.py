@@ -12,10 +12,11 @@ from pydantic import BaseModel
 
 from augsynth.core.errors import SpecError, entry_name, excerpt, format_path, suggestion
 from augsynth.core.kinds import REGRESSION_KINDS, TEXT_KINDS, Task
-from augsynth.core.paths import refuse_system_folder
+from augsynth.core.paths import confined, refuse_system_folder
 from augsynth.data import SourceSize, check_source, payload_format
+from augsynth.image.input_steps import check_input_steps
 from augsynth.image.labels import rule_for
-from augsynth.image.ops import leaves, validate_op
+from augsynth.image.ops import leaves, validate_input_step, validate_op
 from augsynth.image.sizes import check_shape_preserved
 from augsynth.spec.limits import check_limits
 from augsynth.spec.schema import DatasetSpec, Spec
@@ -54,8 +55,14 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
         raise _spec_error(err, Spec) from None
     for i, name in enumerate(spec.train.arms):
         ARMS.spec_get(name, f"train.arms[{i}]", "list registered arms only")
+    if isinstance(spec.augment.image, dict):
+        _import_albumentations(spec, folder or Path.cwd())
     spec.augment.image = [
         validate_op(op, f"augment.image[{i}]", spec.limits.max_op_number) for i, op in enumerate(spec.augment.image)
+    ]
+    spec.augment.input = [
+        validate_input_step(step, f"augment.input[{i}]", spec.limits.max_op_number)
+        for i, step in enumerate(spec.augment.input)
     ]
     if spec.dataset.is_text and "model" not in spec.train.model_fields_set:
         spec.train.model = "tfidf-mlp"
@@ -70,7 +77,9 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
     check_limits(spec, size.records, size.classes, spec.generate)
     fmt = payload_format(spec.dataset)
     if not spec.dataset.is_text and fmt.size_hw is not None:  # after the limits: it runs the ops on a blank image
-        check_shape_preserved(spec.augment.image, fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3))
+        shape = fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3)
+        check_shape_preserved(spec.augment.image, shape)
+        check_input_steps(spec.augment.input, shape)
     if spec.augment.text:
         from augsynth.text.ops import validate_text_op  # nlpaug loads only for text specs
 
@@ -80,6 +89,29 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
             for i, op in enumerate(spec.augment.text)
         ]
     return spec
+
+
+def _import_albumentations(spec: Spec, folder: Path) -> None:
+    """``augment.image: {albumentations: FILE}``: the ops (and model-input steps) of an albumentations file."""
+    from augsynth.image.albu_import import read_albumentations  # only specs that name a file read one
+
+    entry = spec.augment.image
+    if set(entry) != {"albumentations"} or not isinstance(entry["albumentations"], str):
+        raise SpecError(
+            "augment.image",
+            f"expected a list of ops or {{albumentations: FILE}}, got {excerpt(entry)}",
+            fix="write augment.image: {albumentations: pipeline.json} (a file A.save wrote), or a list of ops",
+        )
+    imported = read_albumentations(confined(entry["albumentations"], "augment.image.albumentations", [folder]))
+    if imported.input and spec.augment.input:
+        raise SpecError(
+            "augment.input",
+            f"the albumentations file ends in model-input steps ({', '.join(s['op'] for s in imported.input)}) "
+            "and the spec gives augment.input too",
+            fix="keep the steps in one place: remove augment.input, or the steps from the file",
+        )
+    spec.augment.image = imported.image
+    spec.augment.input = spec.augment.input or imported.input
 
 
 def _data_root(dataset: DatasetSpec) -> list[Path]:
@@ -168,6 +200,12 @@ def _check_text(spec: Spec) -> None:
             "augment.image",
             "image ops do not apply to a text-classification data set",
             fix="move the ops to augment.text (nlpaug ops), or change dataset.task",
+        )
+    if spec.augment.input:
+        raise SpecError(
+            "augment.input",
+            "model-input steps (Normalize, ToTensorV2) apply to images, not to a text data set",
+            fix="remove augment.input",
         )
     if spec.target.spec is not None and spec.target.spec.kind not in TEXT_KINDS:
         raise SpecError(

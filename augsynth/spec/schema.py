@@ -152,7 +152,9 @@ class AugmentSpec(_Section):
     """How many augmented copies of each training sample, made by which ops."""
 
     copies: Int = Field(default=4, ge=0)
-    image: list[Any] = Field(default_factory=list, max_length=MAX_LIST)  # each entry checked against its op at load
+    # each entry checked against its op at load; {albumentations: FILE} reads an A.save file instead
+    image: list[Any] | dict[str, Any] = Field(default_factory=list, max_length=MAX_LIST)
+    input: list[Any] = Field(default_factory=list, max_length=MAX_LIST)  # model-input steps: Normalize, ToTensorV2
     text: list[Any] = Field(default_factory=list, max_length=MAX_LIST)
 
 

@@ -17,10 +17,13 @@ from augsynth.train.tensors import label_tensor, tensors
 from augsynth.train.text_features import SparseRows, fit_vectorizer
 
 
-def model_inputs(train: ArrayData, others: list[ArrayData], device: torch.device) -> list[tuple]:
-    """(x, y) of the train split and of each other split: image tensors, or TF-IDF rows fitted on the train texts."""
+def model_inputs(
+    train: ArrayData, others: list[ArrayData], device: torch.device, input_steps: list[dict] | None = None
+) -> list[tuple]:
+    """(x, y) of the train split and of each other split: image tensors (through the spec's model-input steps),
+    or TF-IDF rows fitted on the train texts."""
     if train.texts is None:
-        return [tensors(data, device) for data in (train, *others)]
+        return [tensors(data, device, input_steps) for data in (train, *others)]
     vectorizer = fit_vectorizer(train.texts)
     return [
         (SparseRows(vectorizer.transform(data.texts), device), label_tensor(data, device)) for data in (train, *others)
@@ -47,14 +50,16 @@ def train_once(
     seed: int,
     device: torch.device,
     pretrain: ArrayData | None = None,
+    input_steps: list[dict] | None = None,
 ) -> RunResult:
     """Train ``config.model`` from seed ``seed`` for ``config.steps`` steps; score the best-on-validation weights.
 
-    With ``pretrain``, the model's encoder is first trained as an autoencoder on those images.
+    With ``pretrain``, the model's encoder is first trained as an autoencoder on those images. ``input_steps`` are
+    the spec's model-input steps (``augment.input``).
     """
     start = time.perf_counter()
-    (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device)
-    pretrain_x = tensors(pretrain, device)[0] if pretrain is not None else None
+    (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device, input_steps)
+    pretrain_x = tensors(pretrain, device, input_steps)[0] if pretrain is not None else None
     model, fit = fit_model(x, y, xv, yv, objective, config, seed, device, pretrain_x)
     return RunResult(
         objective.scores(model, xt, yt), fit.val_score, fit.best_step, fit.steps_run, time.perf_counter() - start

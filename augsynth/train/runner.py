@@ -26,9 +26,15 @@ class Job:
 
 
 def run_jobs(
-    jobs: list[Job], objective: Objective, config, device: torch.device, client: Client | None, progress: bool = True
+    jobs: list[Job],
+    objective: Objective,
+    config,
+    device: torch.device,
+    client: Client | None,
+    progress: bool = True,
+    input_steps: list[dict] | None = None,
 ) -> list[RunResult]:
-    """Results in the order of ``jobs``."""
+    """Results in the order of ``jobs``; images reach the models through ``input_steps`` (``augment.input``)."""
     results: list[RunResult | None] = [None] * len(jobs)
     configs = [config.model_copy(update={"model": job.inputs.model}) if job.inputs.model else config for job in jobs]
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
@@ -42,7 +48,17 @@ def run_jobs(
                 train, val, test, pretrain = (refs[id(data)] for data in _arrays(job.inputs))
                 futures[
                     client.submit(
-                        train_once, train, val, test, objective, job_config, job.seed, device, pretrain, pure=False
+                        train_once,
+                        train,
+                        val,
+                        test,
+                        objective,
+                        job_config,
+                        job.seed,
+                        device,
+                        pretrain,
+                        input_steps,
+                        pure=False,
                     )
                 ] = i
             for future, result in finished(client, futures, "training"):
@@ -52,7 +68,15 @@ def run_jobs(
             for i, (job, job_config) in enumerate(zip(jobs, configs, strict=True)):
                 inputs = job.inputs
                 results[i] = train_once(
-                    inputs.train, inputs.val, inputs.test, objective, job_config, job.seed, device, inputs.pretrain
+                    inputs.train,
+                    inputs.val,
+                    inputs.test,
+                    objective,
+                    job_config,
+                    job.seed,
+                    device,
+                    inputs.pretrain,
+                    input_steps,
                 )
                 bar.update()
     return results  # type: ignore[return-value]

@@ -1,11 +1,15 @@
-"""ArrayData -> torch tensors: images scaled to [-1, 1] in NCHW, feature vectors as they are, labels by task."""
+"""ArrayData -> torch tensors: images in NCHW (scaled to [-1, 1], or through the spec's model-input steps), feature
+vectors as they are, labels by task."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import torch
 
 from augsynth.data.arrays import ArrayData
+from augsynth.image.input_steps import InputSteps
 
 
 def label_tensor(data: ArrayData, device: torch.device) -> torch.Tensor:
@@ -14,10 +18,14 @@ def label_tensor(data: ArrayData, device: torch.device) -> torch.Tensor:
     return (labels.long() if labels.dtype == torch.int64 else labels.float()).to(device)
 
 
-def tensors(data: ArrayData, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """(x, y) on ``device``."""
+def tensors(
+    data: ArrayData, device: torch.device, input_steps: list[dict[str, Any]] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x, y) on ``device``: images through the spec's model-input steps when it has some, else scaled to [-1, 1]."""
     if data.images.dtype == np.float32:  # feature vectors (sentence embeddings), used as they are
         return torch.from_numpy(data.images).to(device), label_tensor(data, device)
+    if input_steps:
+        return InputSteps(input_steps).batch(data.images).contiguous().to(device), label_tensor(data, device)
     x = torch.from_numpy(data.images).float().div_(255.0)
     x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
     return x.sub_(0.5).div_(0.5).contiguous().to(device), label_tensor(data, device)

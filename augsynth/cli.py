@@ -1,4 +1,4 @@
-"""``augsynth validate | expand | train | run | calibrate | preview``: every command is one Python call underneath."""
+"""``augsynth validate | expand | train | run | calibrate | preview | export``: each command is one Python call."""
 
 from __future__ import annotations
 
@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--rows", type=int, default=8)
     for command in commands.choices.values():
         command.add_argument("spec", type=Path, help="the YAML spec")
+    export = commands.add_parser("export", help="copy an expansion's rows as an ImageFolder tree or a HF dataset")
+    export.add_argument("out", type=Path, help="the output dir of an expansion")
+    export.add_argument("--format", required=True, choices=("imagefolder", "hf"), help="the layout to write")
+    export.add_argument("dir", type=Path, help="a new or empty folder to write the export into")
+    export.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
     return parser
 
 
@@ -108,6 +113,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "calibrate":
         return _calibrate(args)
+    if args.command == "export":
+        from augsynth.exports import export  # this command only
+
+        print(export(args.out, args.format, args.dir, overwrite=args.overwrite).summary())
+        return 0
     spec = load_spec(args.spec)
     if args.command == "validate":
         kind, ops = ("text", spec.augment.text) if spec.dataset.is_text else ("image", spec.augment.image)

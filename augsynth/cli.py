@@ -168,6 +168,7 @@ def _train(spec, out: Path, args: argparse.Namespace) -> int:
 
 
 def _headline(report: Report, out: Path) -> str:
+    from augsynth.data.accounting import files, skipped_names  # each command loads its own stage only
     from augsynth.report.format import fmt, interval  # each command loads its own stage only
 
     exp = report.expansion
@@ -181,6 +182,11 @@ def _headline(report: Report, out: Path) -> str:
             "quarantined: "
             + ", ".join(f"{stage['quarantined']} of {stage['inputs']} {name}" for name, stage in accounting.items())
             + f"; {report.duplicates_dropped} duplicates dropped (reasons in report.json)"
+        )
+    if report.skipped_files:
+        lines.append(
+            f"skipped: {files(len(report.skipped_files))} in no image format Pillow opens: "
+            f"{skipped_names(report.skipped_files)} (all in report.json)"
         )
     width = max(14, *(len(arm) + 7 for arm in report.gain))
     lines += [f"{arm:>{width}}: {metric} {fmt(s.mean, report)} {interval(s, report)}" for arm, s in report.arms.items()]

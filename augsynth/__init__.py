@@ -22,11 +22,14 @@ _LAZY = {  # public name -> module that defines it
     "expand": "augsynth.run",
     "compare": "augsynth.run",
     "preview": "augsynth.run",
+    "export": "augsynth.exports",
+    "ExportResult": "augsynth.exports",
 }
 _RENAMED = {"expand": "expand_all"}
 
 if TYPE_CHECKING:
     from augsynth.expansion.job import ExpandResult
+    from augsynth.exports import ExportResult, export
     from augsynth.image.pipeline import Pipeline
     from augsynth.onthefly.dataset import AugDataset
     from augsynth.onthefly.transform import transform
@@ -48,11 +51,13 @@ __all__ = [
     "AugDataset",
     "DataError",
     "ExpandResult",
+    "ExportResult",
     "Pipeline",
     "Spec",
     "SpecError",
     "compare",
     "expand",
+    "export",
     "load_spec",
     "preview",
     "transform",

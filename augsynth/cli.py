@@ -1,5 +1,5 @@
-"""``augsynth validate | expand | train | run | calibrate | preview | import-albu | export-albu | replay``: every
-command is one Python call underneath."""
+"""``augsynth validate | expand | train | run | calibrate | preview | export-albu | import-albu | replay | export``:
+every command is one Python call underneath."""
 
 from __future__ import annotations
 
@@ -54,10 +54,15 @@ def _parser() -> argparse.ArgumentParser:
         "import-albu", help="translate an albumentations 0.4-2.0 pipeline file (A.save) into augment.image entries"
     )
     import_albu.add_argument("file", type=Path, help="a .json or .yaml file written by A.save (or A.to_dict)")
-    import_albu.add_argument("--out", type=Path, help="a spec whose augment.image/input to replace (checked first)")
+    import_albu.add_argument("--out", type=Path, help="a new YAML file for the augment section (default: print it)")
     replay = commands.add_parser("replay", help="rebuild one output row and check it byte for byte")
     replay.add_argument("out", type=Path, help="the output dir of an expansion")
     replay.add_argument("row_id", help="the row's id (the manifest's id column), e.g. 'train/00042.png#2'")
+    export = commands.add_parser("export", help="copy an expansion's rows as an ImageFolder tree or a HF dataset")
+    export.add_argument("out", type=Path, help="the output dir of an expansion")
+    export.add_argument("--format", required=True, choices=("imagefolder", "hf"), help="the layout to write")
+    export.add_argument("dir", type=Path, help="a new or empty folder to write the export into")
+    export.add_argument("--overwrite", action="store_true", help="replace an earlier export in DIR")
     return parser
 
 
@@ -127,6 +132,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         result = replay(args.out, args.row_id)
         print(result.summary())
         return 0 if result.identical else 1
+    if args.command == "export":
+        from augsynth.exports import export  # this command only
+
+        print(export(args.out, args.format, args.dir, overwrite=args.overwrite).summary())
+        return 0
     spec = load_spec(args.spec)
     if args.command == "validate":
         kind, ops = ("text", spec.augment.text) if spec.dataset.is_text else ("image", spec.augment.image)
@@ -210,6 +220,7 @@ def _train(spec, out: Path, args: argparse.Namespace) -> int:
 
 
 def _headline(report: Report, out: Path) -> str:
+    from augsynth.data.accounting import files, skipped_names  # each command loads its own stage only
     from augsynth.report.format import fmt, interval  # each command loads its own stage only
 
     exp = report.expansion
@@ -223,6 +234,11 @@ def _headline(report: Report, out: Path) -> str:
             "quarantined: "
             + ", ".join(f"{stage['quarantined']} of {stage['inputs']} {name}" for name, stage in accounting.items())
             + f"; {report.duplicates_dropped} duplicates dropped (reasons in report.json)"
+        )
+    if report.skipped_files:
+        lines.append(
+            f"skipped: {files(len(report.skipped_files))} in no image format Pillow opens: "
+            f"{skipped_names(report.skipped_files)} (all in report.json)"
         )
     width = max(14, *(len(arm) + 7 for arm in report.gain))
     lines += [f"{arm:>{width}}: {metric} {fmt(s.mean, report)} {interval(s, report)}" for arm, s in report.arms.items()]

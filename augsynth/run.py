@@ -261,6 +261,7 @@ def _report(
         ),
         quarantined=prepared.quarantined,
         duplicates_dropped=prepared.splits.duplicates,
+        skipped_files=prepared.splits.skipped,
         accounting=prepared.accounting,
         classical=classical,
         generators=generators,

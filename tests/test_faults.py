@@ -338,7 +338,6 @@ def test_hostile_image_files_are_quarantined_with_reasons_and_the_job_completes(
     expected = {
         "a/bomb.png": "image too large",
         "a/truncated.png": "unreadable image",
-        "a/notes.txt": "unsupported extension '.txt'",
         "b/escape.png": "leads outside the data folder",
         "b/dotdot.png": "leads outside the data folder",
         "c/linked": "linked folder",
@@ -346,9 +345,12 @@ def test_hostile_image_files_are_quarantined_with_reasons_and_the_job_completes(
     assert reasons.keys() == expected.keys()
     for source_id, words in expected.items():
         assert words in reasons[source_id]["reason"] and reasons[source_id]["stage"] == "source"
-    assert result.source == {"inputs": 31, "used": 25, "quarantined": 6, "duplicates": 0, "unused": 0}
+    assert result.source == {"inputs": 31, "used": 25, "quarantined": 5, "duplicates": 0, "skipped": 1, "unused": 0}
+    assert result.skipped == ["a/notes.txt"]  # another file type: skipped and listed, not quarantined
+    assert json.loads((tmp_path / "out" / "skipped.json").read_text()) == ["a/notes.txt"]
     assert result.inputs == result.written  # the .bmp is read like the PNGs
-    assert "before the split: 6 of 31 inputs quarantined" in result.summary()
+    assert "before the split: 5 of 31 inputs quarantined" in result.summary()
+    assert "1 file in no image format skipped: a/notes.txt (all in skipped.json)" in result.summary()
 
 
 def _csv_spec(table: Path, out: Path, **dataset) -> dict:

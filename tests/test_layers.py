@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("augsynth.expansion",),
     ("augsynth.spec.load",),
     ("augsynth.onthefly",),
+    ("augsynth.exports",),
     ("augsynth.report",),
     ("augsynth.run", "augsynth.calibrate"),
     ("augsynth.cli", "augsynth"),

@@ -16,6 +16,9 @@ from tests.conftest import make_image_folder, tiny_spec_dict
 
 def test_a_folder_spec_without_train_per_class_gets_its_report_and_marks_two_seed_intervals(tmp_path, dask_client):
     folder = make_image_folder(tmp_path / "images", classes=("a", "b"), per_class=8, size=12)
+    others = [f"a/notes_{i}.txt" for i in range(6)] + ["b/table.csv"]
+    for name in others:
+        (folder / name).write_text("not an image")
     raw = tiny_spec_dict(
         tmp_path / "out",
         dataset={
@@ -39,6 +42,13 @@ def test_a_folder_spec_without_train_per_class_gets_its_report_and_marks_two_see
     }
     assert sizes == {(None, "baseline"), (None, "augmented"), (2, "baseline"), (2, "augmented")}
     assert (tmp_path / "out" / "learning_curve.png").is_file()  # the sized points are plotted
+    # files of another type are skipped: counted and named apart from the quarantined ones, at most five by name
+    assert report.skipped_files == sorted(others) and report.accounting["source"]["skipped"] == 7
+    assert report.accounting["source"]["quarantined"] == 0 and not report.quarantined.source
+    assert "Skipped 7 files in no image format Pillow opens" in markdown
+    assert "a/notes_0.txt, a/notes_1.txt, a/notes_2.txt, a/notes_3.txt, a/notes_4.txt and 2 more." in markdown
+    assert "skipped: 7 files in no image format Pillow opens: a/notes_0.txt" in _headline(report, tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["skipped_files"] == sorted(others)
 
 
 def test_one_seed_is_reported_without_an_interval(tmp_path, dask_client):

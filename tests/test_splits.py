@@ -108,7 +108,14 @@ def test_duplicate_images_are_dropped_and_label_conflicts_quarantined(tmp_path):
     [conflict] = splits.quarantined
     assert (conflict.source_id, conflict.stage) == ("y/zz_dup_c.png", "source")
     assert "label conflict" in conflict.reason and "x/img_03.png" in conflict.reason and "'y'" in conflict.reason
-    assert splits.accounting() == {"inputs": 17, "used": 14, "quarantined": 1, "duplicates": 2, "unused": 0}
+    assert splits.accounting() == {
+        "inputs": 17,
+        "used": 14,
+        "quarantined": 1,
+        "duplicates": 2,
+        "skipped": 0,
+        "unused": 0,
+    }
     records = splits.train + splits.val + splits.test
     assert len(records) == 14
     hashes = [r.content_hash for r in records]

@@ -122,7 +122,7 @@ def test_expansion_and_quarantine_accounting(comparison):
     assert accounting["validation"]["used"] == report.validation_size
     assert accounting["test"]["used"] == report.test_size
     source = accounting["source"]
-    assert source["inputs"] == source["used"] + source["quarantined"] + source["duplicates"]
+    assert source["inputs"] == source["used"] + source["quarantined"] + source["duplicates"] + source["skipped"]
     assert source["used"] == sum(accounting[s]["inputs"] for s in ("train", "validation", "test")) + source["unused"]
 
 

@@ -16,3 +16,17 @@ def tally(stage: str, inputs: int, used: int, quarantined: int, **left_out: int)
             "a bug in augsynth; please report it with the data source"
         )
     return {"inputs": inputs, "used": used, "quarantined": quarantined, **left_out}
+
+
+SKIPPED_SHOWN = 5  # skipped files a summary names before "and N more"
+
+
+def files(count: int) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
+def skipped_names(skipped: list[str], shown: int = SKIPPED_SHOWN) -> str:
+    """The first ``shown`` skipped file ids, then ``and N more``: ``a.txt, b.csv and 3 more``."""
+    names = ", ".join(skipped[:shown])
+    return f"{names} and {len(skipped) - shown} more" if len(skipped) > shown else names

@@ -17,7 +17,13 @@ from PIL import Image, UnidentifiedImageError
 from augsynth.core.registry import Registry
 from augsynth.spec.schema import DatasetSpec
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # what PIL decodes here
+
+def _openable_suffixes() -> tuple[str, ...]:
+    """The file extensions Pillow registers for the formats it can open (not those it only writes), sorted."""
+    return tuple(sorted({ext.lower() for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}))
+
+
+IMAGE_SUFFIXES = _openable_suffixes()  # .png, .jpg, .bmp, .gif, .tif, .webp, .ppm, .tga, .ico ... (this Pillow's)
 MAX_PIXELS = 40_000_000  # an input image larger than this is quarantined before its pixels are decoded
 
 
@@ -102,21 +108,24 @@ class Quarantined:
 
 @dataclass
 class SourceData:
-    """All records of a source in a stable order, the class names (none for regression), and inputs quarantined.
+    """All records of a source in a stable order, the class names (none for regression), inputs quarantined, and
+    files skipped (the ids of files in no format Pillow opens: not images to decode, so neither used nor quarantined).
 
     ``listed`` is how many inputs the source saw (files, table rows), counted on its own so that
-    ``listed == len(records) + len(quarantined)`` checks that none was lost; None for sources that build their
-    records from nothing else (embedded and rendered data).
+    ``listed == len(records) + len(quarantined) + len(skipped)`` checks that none was lost; None for sources that
+    build their records from nothing else (embedded and rendered data).
     """
 
     records: list[Record]
     classes: list[str]
     quarantined: list[Quarantined] = field(default_factory=list)
     listed: int | None = None
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def inputs(self) -> int:
-        return len(self.records) + len(self.quarantined) if self.listed is None else self.listed
+        counted = len(self.records) + len(self.quarantined) + len(self.skipped)
+        return counted if self.listed is None else self.listed
 
 
 class DataSource(Protocol):
@@ -155,7 +164,8 @@ class ImageFormat:
     shape: tuple[int, ...] | None = None
 
     def decode(self, payload: bytes) -> np.ndarray:
-        """Decode to uint8 HxW (one channel) or HxWx3; raises BadInput for unreadable, too large (by the size its
+        """Decode to uint8 HxW (one channel) or HxWx3 (the first frame of an animated or multi-page file: the frame
+        ``Image.open`` stands on); raises BadInput for unreadable, too large (by the size its
         header claims, checked before decoding) or wrongly shaped images."""
         try:
             with warnings.catch_warnings():

@@ -1,7 +1,9 @@
-"""``folder:PATH``: one subfolder per class holding images (.png, .jpg, .bmp, .gif, .tif, .webp).
+"""``folder:PATH``: one subfolder per class holding images in any format Pillow opens (.png, .jpg, .bmp, .gif (first
+frame), .tif, .webp, .ppm, .tga, .ico ...).
 
-Only files inside PATH are read: a symlink that leads out of it, a linked folder (not walked), a file of another
-type and an unreadable file are quarantined with the reason. Hidden files and folders (``.name``) are not inputs.
+Only files inside PATH are read: a symlink that leads out of it, a linked folder (not walked) and an unreadable
+file are quarantined with the reason. A file with another extension is skipped: counted and listed, not decoded.
+Hidden files and folders (``.name``) are not inputs.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class FolderSource:
         root = Path(arg)
         inside = root.resolve()
         classes = _class_dirs(root)
-        records, quarantined, listed = [], [], 0
+        records, quarantined, skipped, listed = [], [], [], 0
         for label, class_dir in enumerate(classes):
             if not class_dir.resolve().is_relative_to(inside):
                 listed += 1
@@ -66,11 +68,14 @@ class FolderSource:
             for file in _entries(class_dir):
                 listed += 1
                 source_id = file.relative_to(root).as_posix()
+                if file.suffix.lower() not in IMAGE_SUFFIXES and not file.is_dir():
+                    skipped.append(source_id)
+                    continue
                 try:
                     records.append(Record(len(records), source_id, label, _image_file(file, inside)))
                 except BadInput as err:
                     quarantined.append(Quarantined(source_id, str(err)))
-        return SourceData(records, [c.name for c in classes], quarantined, listed)
+        return SourceData(records, [c.name for c in classes], quarantined, listed, skipped)
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -86,6 +91,4 @@ def _entries(folder: Path) -> list[Path]:
 def _image_file(file: Path, root: Path) -> InputFile:
     if file.is_symlink() and file.is_dir():
         raise BadInput(f"linked folder (to {file.resolve()}), not followed: put its images in the class folder")
-    if file.suffix.lower() not in IMAGE_SUFFIXES:
-        raise BadInput(f"unsupported extension '{file.suffix or 'none'}': augsynth reads {', '.join(IMAGE_SUFFIXES)}")
     return InputFile.listed(file, root)

@@ -29,12 +29,15 @@ class Splits:
     duplicates: int = 0  # repeats of a sample with the same label, dropped
     quarantined: list[Quarantined] = field(default_factory=list)  # at the source stage, before the split
     listed: int = 0  # inputs the source saw
+    skipped: list[str] = field(default_factory=list)  # files in no format Pillow opens, by id
 
     def accounting(self) -> dict[str, int]:
-        """The source stage: every input listed is used, quarantined or a dropped duplicate; ``unused`` of the used
-        ones are in no split (beyond ``train_per_class``)."""
+        """The source stage: every input listed is used, quarantined, a dropped duplicate or a skipped file of another
+        type; ``unused`` of the used ones are in no split (beyond ``train_per_class``)."""
         used = len(self.pool) + len(self.test)
-        counts = tally("source", self.listed, used, len(self.quarantined), duplicates=self.duplicates)
+        counts = tally(
+            "source", self.listed, used, len(self.quarantined), duplicates=self.duplicates, skipped=len(self.skipped)
+        )
         return {**counts, "unused": used - len(self.train) - len(self.val) - len(self.test)}
 
     def resized(self, spec) -> Splits:
@@ -77,7 +80,16 @@ def make_splits(spec, keys: ContentKeys = content_keys) -> Splits:
     val, train = _carve(spec, pool, source.classes)
     test = [records[i] for i in sorted(test_idx)]
     splits = Splits(
-        train, val, test, source.classes, fmt, pool, duplicates, [*source.quarantined, *rejected], source.inputs
+        train,
+        val,
+        test,
+        source.classes,
+        fmt,
+        pool,
+        duplicates,
+        [*source.quarantined, *rejected],
+        source.inputs,
+        source.skipped,
     )
     splits.accounting()  # a DataError now, should an input the source listed have gone missing
     return splits

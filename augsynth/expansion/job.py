@@ -20,7 +20,7 @@ from augsynth.core.atomic import make_folder, remove_leftover_temps, write_atomi
 from augsynth.core.errors import SpecError
 from augsynth.core.gather import finished
 from augsynth.data import BadInput, ImageFormat, Record, TextFormat
-from augsynth.data.accounting import tally
+from augsynth.data.accounting import files, skipped_names, tally
 from augsynth.data.shards import file_sha256, manifest_columns, shard_name
 from augsynth.data.splits import ContentKeys, Splits, content_keys, make_splits
 from augsynth.expansion.cluster import dask_client
@@ -61,6 +61,7 @@ class ExpandResult:
     synthetic: int = 0  # generated samples written (every one, whatever the gates said)
     synthetic_kept: int = 0  # of those, the ones the gates kept
     source: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # files in no format Pillow opens, by id (before the split)
 
     def summary(self) -> str:
         resumed = f", {self.shards_skipped} of {self.shards} shards already complete" if self.shards_skipped else ""
@@ -74,9 +75,15 @@ class ExpandResult:
             else ""
         )
         listed = " (reasons in quarantine.json)" if self.quarantined or source.get("quarantined") else ""
+        skipped = (
+            f"; {files(len(self.skipped))} in no image format skipped: {skipped_names(self.skipped)} (all in "
+            "skipped.json)"
+            if self.skipped
+            else ""
+        )
         return (
             f"inputs {self.inputs} / written {self.written} / quarantined {self.quarantined} "
-            f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic}{before}{listed} "
+            f"-> {self.rows} rows in {self.shards} shards{resumed}{dropped}{synthetic}{before}{listed}{skipped} "
             f"({self.out_dir})"
         )
 
@@ -138,6 +145,7 @@ def expand(
     write_text_atomically(
         out_dir / "quarantine.json", json.dumps([q.__dict__ for q in splits.quarantined] + quarantine, indent=1)
     )
+    write_text_atomically(out_dir / "skipped.json", json.dumps(splits.skipped, indent=1))
     return ExpandResult(
         out_dir,
         len(splits.train),
@@ -151,6 +159,7 @@ def expand(
         sum(e.get("synthetic", 0) for e in entries),
         sum(e.get("kept", 0) for e in entries),
         splits.accounting(),
+        splits.skipped,
     )
 
 
@@ -201,7 +210,7 @@ def _clear(out_dir: Path) -> None:
     with writing(out_dir):
         for shard in (out_dir / "shards").glob("*.parquet"):
             shard.unlink()
-        for name in ("manifest.jsonl", "manifest.parquet", "quarantine.json"):
+        for name in ("manifest.jsonl", "manifest.parquet", "quarantine.json", "skipped.json"):
             (out_dir / name).unlink(missing_ok=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from augsynth.data.accounting import files, skipped_names
 from augsynth.report.format import fmt, interval, intervals_note, metric_scale
 from augsynth.report.model import Expansion, Report
 
@@ -54,7 +55,18 @@ def markdown(report: Report) -> str:
         f"({exp.rows} rows{_synthetic_rows(exp)}). Wall time {report.wall_seconds:.0f} s.",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _skipped_files(report))
+
+
+def _skipped_files(report: Report) -> list[str]:
+    """The files of the data folder in no image format Pillow opens: neither decoded nor quarantined."""
+    if not report.skipped_files:
+        return []
+    return [
+        f"Skipped {files(len(report.skipped_files))} in no image format Pillow opens (not inputs, so not "
+        f"quarantined; all in report.json `skipped_files`): {skipped_names(report.skipped_files)}.",
+        "",
+    ]
 
 
 def _synthetic_rows(expansion: Expansion) -> str:

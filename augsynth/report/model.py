@@ -151,6 +151,7 @@ class Report(_Model):
     expansion: Expansion
     quarantined: Quarantined
     duplicates_dropped: int
+    skipped_files: list[str] = []  # files in no image format Pillow opens: counted and listed, not decoded
     accounting: dict[str, dict[str, int]]  # per stage: inputs == used + quarantined (+ what was left out, named)
     train_seconds_mean: float
     wall_seconds: float

@@ -16,11 +16,14 @@ from augsynth.core import offline
 from augsynth.core.errors import SpecError
 from augsynth.data.arrays import ArrayData
 from augsynth.image.albu_export import to_albumentations
-from augsynth.image.albu_import import read_albumentations
+from augsynth.image.albu_import import import_albumentations, read_albumentations
+from augsynth.image.catalogue import VOLUME_REASON, refusal
+from augsynth.image.ops import validate_input_step, validate_op
 from augsynth.run import compare
 from augsynth.spec.load import load_spec
 from augsynth.train.tensors import tensors
 from tests.conftest import tiny_spec_dict
+from tests.test_albu_import import every_transform
 
 A = offline.albumentations()
 NORMALIZE = {"op": "Normalize", "mean": 0.5, "std": 0.5, "max_pixel_value": 255.0}
@@ -143,3 +146,26 @@ def test_import_albu_prints_the_augment_section_with_notes_and_writes_a_new_file
     assert main(["import-albu", str(tmp_path / "old.json"), "--out", str(target)]) == 0
     assert yaml.safe_load(target.read_text()) == {"augment": section}
     assert main(["import-albu", str(tmp_path / "old.json"), "--out", str(target)]) == 2  # never overwrites
+
+
+def test_one_of_every_albumentations_transform_imports_with_nine_in_ten_image_transforms_kept(capsys):
+    """The 2.0 test-suite style: each transform built and serialized by albumentations itself, then imported and
+    checked as a spec entry; what is not kept is refused by name (volumes are not image transforms)."""
+    built, _ = every_transform()
+    kept, refused = [], {}
+    for name, data in built.items():
+        try:
+            imported = import_albumentations(data, name)
+            for entry in imported.image:
+                validate_op(entry, "augment.image[0]", 1e9)
+            for entry in imported.input:
+                validate_input_step(entry, "augment.input[0]", 1e9)
+            kept.append(name)
+        except SpecError as err:
+            assert name in str(err)
+            refused[name] = str(err)
+    images = [name for name in built if refusal(name) != VOLUME_REASON]
+    with capsys.disabled():
+        print(f"\nkept {len(kept)} of {len(built)} transforms, {len(kept)} of {len(images)} image transforms")
+    assert len(kept) >= 0.9 * len(images)
+    assert set(kept) | set(refused) == set(built)

@@ -10,7 +10,7 @@ import pytest
 
 from augsynth.core import offline
 from augsynth.image.catalogue import IMAGE_OPS, INPUT_STEPS, VOLUME_REASON, _exported_transforms, refusal
-from augsynth.image.ops import build_transform
+from augsynth.image.ops import build_transform, validate_op
 from augsynth.image.pipeline import Pipeline
 from augsynth.spec.load import parse_spec
 from tests.conftest import expect_spec_error, tiny_spec_dict
@@ -72,7 +72,7 @@ def test_every_albumentations_transform_is_an_op_an_input_step_or_refused_with_a
 @pytest.mark.parametrize("name", [name for name in IMAGE_OPS.names() if name != "ShiftX"])
 def test_every_accepted_op_runs_on_an_rgb_image_and_keeps_8_bit_pixels(name):
     image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    out = build_transform(_minimal(name))(image=image)["image"]
+    out = build_transform(validate_op(_minimal(name), "augment.image[0]", 1024))(image=image)["image"]
     assert out.dtype == np.uint8 and out.ndim == 3, (name, out.dtype, out.shape)
 
 

@@ -51,7 +51,7 @@ def validate_op(raw: Any, path: str, max_number: float, depth: int = 0) -> dict[
     check_op_numbers(params, path, max_number)
     _check_ranges(name, params, path)
     try:
-        op.transform(**params, strict=True)  # albumentations validates with its own InitSchema
+        op.transform(**params, **_strict(op.transform))  # albumentations validates with its own InitSchema
     except ValueError as err:
         raise _param_error(name, params, path, err) from None
     return {"op": name, **params, **labels}
@@ -74,6 +74,11 @@ def validate_input_step(raw: Any, path: str, max_number: float) -> dict[str, Any
     except ValueError as err:
         raise _param_error(name, params, path, err) from None
     return {"op": name, **params}
+
+
+def _strict(cls: type) -> dict[str, bool]:
+    """``strict=True`` (unknown parameters are errors) for the transforms whose constructor takes it."""
+    return {"strict": True} if "strict" in inspect.signature(cls.__init__).parameters else {}
 
 
 def _validate_composition(name: str, raw: dict[str, Any], path: str, max_number: float, depth: int) -> dict:

@@ -24,15 +24,21 @@ _LAZY = {  # public name -> module that defines it
     "preview": "augsynth.run",
     "export": "augsynth.exports",
     "ExportResult": "augsynth.exports",
+    "replay_row": "augsynth.replay",
+    "read_albumentations": "augsynth.image.albu_import",
+    "to_albumentations": "augsynth.image.albu_export",
 }
-_RENAMED = {"expand": "expand_all"}
+_RENAMED = {"expand": "expand_all", "replay_row": "replay"}  # a function named as its module would hide it
 
 if TYPE_CHECKING:
     from augsynth.expansion.job import ExpandResult
     from augsynth.exports import ExportResult, export
+    from augsynth.image.albu_export import to_albumentations
+    from augsynth.image.albu_import import read_albumentations
     from augsynth.image.pipeline import Pipeline
     from augsynth.onthefly.dataset import AugDataset
     from augsynth.onthefly.transform import transform
+    from augsynth.replay import replay as replay_row
     from augsynth.run import compare, preview
     from augsynth.run import expand_all as expand
     from augsynth.spec.load import load_spec
@@ -60,6 +66,9 @@ __all__ = [
     "export",
     "load_spec",
     "preview",
+    "read_albumentations",
+    "replay_row",
+    "to_albumentations",
     "transform",
     "__version__",
 ]

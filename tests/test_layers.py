@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("augsynth.onthefly",),
     ("augsynth.exports",),
     ("augsynth.report",),
-    ("augsynth.run", "augsynth.calibrate"),
+    ("augsynth.run", "augsynth.calibrate", "augsynth.replay"),
     ("augsynth.cli", "augsynth"),
 ]
 

@@ -75,9 +75,16 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
             pytest.fail(f"README python block {number} failed: {type(err).__name__}: {err}\n{body}")
 
 
-@pytest.mark.parametrize("module", ["augsynth.image.pipeline", "augsynth.image.shift_x"])
+@pytest.mark.parametrize("module", ["augsynth.image.pipeline", "augsynth.image.shift_x", "augsynth.image.input_steps"])
 def test_docstring_examples(module):
     imported = __import__(module, fromlist=["_"])
     result = doctest.testmod(imported, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_readme_albumentations_table_is_current():
+    from augsynth.image.table import END, START, markdown_table
+
+    text = README.read_text()
+    assert text[text.index(START) + len(START) : text.index(END)].strip() == markdown_table().strip()

@@ -20,6 +20,7 @@ from augsynth.core.kinds import Task
 from augsynth.data import load_source
 from augsynth.data.road import sample_scene, shifted_view_label, side_view_label, steering
 from augsynth.data.road_source import DEFAULT_SIZE_HW, WORLD_SEED
+from augsynth.image.ops import leaves
 from augsynth.spec.load import load_spec, read_yaml
 from augsynth.spec.schema import Spec
 
@@ -79,7 +80,8 @@ def calibrate(spec: Spec, scenes: int = 200, max_shift_px: int | None = None) ->
 
 def _largest_shift(spec: Spec) -> int:
     """The widest shift the spec's ops can make (ShiftX limit_px), so the fit covers what expansion will do."""
-    return max([int(op["limit_px"]) for op in spec.augment.image if op["op"] == "ShiftX" and "limit_px" in op] or [10])
+    shifts = [leaf.entry for leaf in leaves(spec.augment.image) if leaf.entry["op"] == "ShiftX"]
+    return max([int(op["limit_px"]) for op in shifts if "limit_px" in op] or [10])
 
 
 def _fit_through_origin(dx: np.ndarray, dy: np.ndarray) -> tuple[float, float, float]:

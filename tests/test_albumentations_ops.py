@@ -7,10 +7,20 @@ import inspect
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from augsynth.core import offline
-from augsynth.image.catalogue import IMAGE_OPS, INPUT_STEPS, VOLUME_REASON, _exported_transforms, refusal
-from augsynth.image.ops import build_transform, validate_op
+from augsynth.core.errors import DataError, SpecError
+from augsynth.image import references
+from augsynth.image.catalogue import (
+    IMAGE_OPS,
+    INPUT_STEPS,
+    REFERENCE_OPS,
+    VOLUME_REASON,
+    _exported_transforms,
+    refusal,
+)
+from augsynth.image.ops import validate_op
 from augsynth.image.pipeline import Pipeline
 from augsynth.spec.load import parse_spec
 from tests.conftest import expect_spec_error, tiny_spec_dict
@@ -65,15 +75,49 @@ def test_every_albumentations_transform_is_an_op_an_input_step_or_refused_with_a
             assert refusal(name), name
     two_d = [name for name in names if refusal(name) != VOLUME_REASON]
     kept = [name for name in two_d if name in IMAGE_OPS or name in INPUT_STEPS]
-    # 2.0.8: 97 of the 111 image (not volume) transforms; the rest need masks, boxes, reference images or code
-    assert len(kept) / len(two_d) >= 0.87, sorted(set(two_d) - set(kept))
+    # 2.0.8: 100 of the 111 image (not volume) transforms; the rest need masks, boxes, other images' labels or code
+    assert len(kept) / len(two_d) >= 0.9, sorted(set(two_d) - set(kept))
+
+
+@pytest.fixture(scope="module")
+def reference_folder(tmp_path_factory):
+    """Two reference images for the domain-adaptation ops."""
+    folder = tmp_path_factory.mktemp("references")
+    rng = np.random.default_rng(5)
+    for name, size in (("a.png", (40, 56)), ("b.png", (64, 64))):
+        Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(folder / name)
+    return folder
 
 
 @pytest.mark.parametrize("name", [name for name in IMAGE_OPS.names() if name != "ShiftX"])
-def test_every_accepted_op_runs_on_an_rgb_image_and_keeps_8_bit_pixels(name):
+def test_every_accepted_op_runs_on_an_rgb_image_and_keeps_8_bit_pixels(name, reference_folder):
     image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    out = build_transform(validate_op(_minimal(name), "augment.image[0]", 1024))(image=image)["image"]
-    assert out.dtype == np.uint8 and out.ndim == 3, (name, out.dtype, out.shape)
+    entry = _minimal(name) | ({"reference_images": ["a.png", "b.png"]} if name in REFERENCE_OPS else {})
+    pipeline = Pipeline([validate_op(entry, "augment.image[0]", 1024, [reference_folder])], seed=0)
+    out = pipeline.apply(image, 0, 0, 1)
+    assert out.image.dtype == np.uint8 and out.image.ndim == 3, (name, out.image.dtype, out.image.shape)
+    assert [op["op"] for op in out.ops] == [name]  # it ran (p = 1)
+
+
+def test_reference_images_are_checked_at_load_and_a_changed_file_is_refused(reference_folder, tmp_path):
+    fda = {"op": "FDA", "p": 1.0}
+    for entry, path, words in [
+        (fda, "augment.image[0].reference_images", ["FDA needs reference_images"]),
+        ({**fda, "reference_images": ["../x.png"]}, "augment.image[0].reference_images[0]", ["outside"]),
+        ({**fda, "reference_images": ["spec.yaml"]}, "augment.image[0].reference_images[0]", ["not a readable"]),
+    ]:
+        (reference_folder / "spec.yaml").write_text("not an image")
+        with pytest.raises(SpecError) as info:
+            parse_spec(tiny_spec_dict(augment={"image": [entry]}), reference_folder)
+        assert info.value.path == path and all(word in str(info.value) for word in words), str(info.value)
+    changing = tmp_path / "c.png"
+    Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(changing)
+    spec = parse_spec(tiny_spec_dict(augment={"image": [{**fda, "reference_images": ["c.png"]}]}), tmp_path)
+    assert spec.augment.image[0]["reference_images"] == [str(changing.resolve())]
+    Image.fromarray(np.full((8, 8, 3), 255, dtype=np.uint8)).save(changing)
+    references._loaded.cache_clear()  # as in a worker process, which reads the files itself
+    with pytest.raises(DataError, match="changed since the spec was loaded"):
+        Pipeline.from_spec(spec).apply(np.zeros((16, 16), dtype=np.uint8), 0, 0, 1)
 
 
 @pytest.mark.parametrize(

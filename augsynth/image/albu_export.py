@@ -25,5 +25,12 @@ def save_albumentations(ops: list[dict[str, Any]], input_steps: list[dict[str, A
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise SpecError("--out", f"'{path}' ends in neither .json nor .yaml", fix="name the file pipeline.json")
-    A.save(to_albumentations(ops, input_steps), str(path), data_format=fmt)
+    try:
+        A.save(to_albumentations(ops, input_steps), str(path), data_format=fmt)
+    except NotImplementedError as err:  # albumentations will not write ops that read data passed with each call
+        raise SpecError(
+            "augment.image",
+            f"albumentations cannot write this pipeline: {err}",
+            fix="export a copy of the spec without that op; it stays usable in augsynth itself",
+        ) from None
     return path

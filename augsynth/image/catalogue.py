@@ -35,9 +35,6 @@ REFUSED: dict[str, str] = {
     "CropNonEmptyMaskIfExists": _NEEDS.format(what="a mask"),
     "MaskDropout": _NEEDS.format(what="a mask"),
     "ConstrainedCoarseDropout": _NEEDS.format(what="a mask or bounding boxes (without them it does nothing)"),
-    "FDA": _NEEDS.format(what="reference images (fda_metadata)"),
-    "HistogramMatching": _NEEDS.format(what="reference images (hm_metadata)"),
-    "PixelDistributionAdaptation": _NEEDS.format(what="reference images (pda_metadata)"),
     "Mosaic": _NEEDS.format(what="other images and their labels (mosaic_metadata)"),
     "OverlayElements": _NEEDS.format(what="overlay images (overlay_metadata)"),
     "TextImage": _NEEDS.format(what="text boxes (textimage_metadata) and a font file"),
@@ -50,6 +47,8 @@ REFUSED: dict[str, str] = {
     "as a list or a Sequential",
     "Compose": "a spec's augment.image list is the Compose; nest a Sequential for a block with its own p",
 }
+# Domain adaptation toward reference images, which the spec names under ``reference_images``.
+REFERENCE_OPS = ("FDA", "HistogramMatching", "PixelDistributionAdaptation")
 # Model-input steps: they run after augmentation, where a model reads the images (augment.input), never among ops.
 INPUT_STEPS: dict[str, type[A.BasicTransform]] = {
     "Normalize": A.Normalize,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,20 +13,27 @@ import pydantic
 from augsynth.core import offline
 from augsynth.core.errors import SpecError, clip, entry_name, excerpt, suggestion
 from augsynth.core.values import check_op_numbers
-from augsynth.image.catalogue import COMPOSITIONS, IMAGE_OPS, INPUT_STEPS, refusal
+from augsynth.image import references
+from augsynth.image.catalogue import COMPOSITIONS, IMAGE_OPS, INPUT_STEPS, REFERENCE_OPS, refusal
 
 A = offline.albumentations()
 
 
 MAX_DEPTH = 8  # nesting of compositions
+REFERENCE_SET_BY_AUGSYNTH = ("metadata_key", "reference_images", "read_fn")  # from the entry's reference_images
 LABEL_KEYS = ("label_invariant",)  # op-entry keys read by augsynth's label rules, not by albumentations
+OWN_KEYS = (*LABEL_KEYS, *references.KEYS)  # every op-entry key augsynth reads itself
 # Parameters that are ranges [low, high] to sample from: albumentations' *_limit and *_range, and these.
 RANGE_PARAMS = ("limit", "rotate", "scale", "shear", "translate_percent", "translate_px", "ratio")
 
 
-def validate_op(raw: Any, path: str, max_number: float, depth: int = 0) -> dict[str, Any]:
+def validate_op(
+    raw: Any, path: str, max_number: float, roots: list[Path] | None = None, depth: int = 0
+) -> dict[str, Any]:
     """Check one op entry (``{op: Name, **params}``, or a composition ``{op: OneOf, transforms: [...]}``) against
-    albumentations' own schema; numbers in its parameters must be finite and at most ``max_number`` in size."""
+    albumentations' own schema; numbers in its parameters must be finite and at most ``max_number`` in size. Files
+    it names (``reference_images``) resolve against ``roots[0]`` (default: the current directory) and must lie
+    inside ``roots``."""
     name = entry_name(raw, path, "op", "an op name", fix="write the op as {op: Affine, rotate: [-10, 10], p: 0.5}")
     if not isinstance(raw.get("label_invariant", False), bool):
         raise SpecError(
@@ -33,9 +41,9 @@ def validate_op(raw: Any, path: str, max_number: float, depth: int = 0) -> dict[
             f"expected true or false, got {excerpt(raw['label_invariant'])}",
             fix="write label_invariant: true only for an op you know leaves the label unchanged",
         )
-    labels = {key: raw[key] for key in LABEL_KEYS if key in raw}
+    own = {key: raw[key] for key in LABEL_KEYS if key in raw}
     if name in COMPOSITIONS:
-        return {**_validate_composition(name, raw, path, max_number, depth), **labels}
+        return {**_validate_composition(name, raw, path, max_number, roots, depth), **own}
     _refuse_non_op(name, path)
     params = _transform_params(raw)
     if name not in IMAGE_OPS:
@@ -47,14 +55,16 @@ def validate_op(raw: Any, path: str, max_number: float, depth: int = 0) -> dict[
             fix=f"{suggestion(name, IMAGE_OPS.names())}names are case-sensitive",
         )
     op = IMAGE_OPS.get(name)
-    _check_params(name, op.transform, params, path, ("self", "strict"))
+    if name in REFERENCE_OPS:
+        own |= references.check_references(raw, path, roots or [Path.cwd()])
+    _check_params(name, op.transform, params, path, ("self", "strict", *REFERENCE_SET_BY_AUGSYNTH))
     check_op_numbers(params, path, max_number)
     _check_ranges(name, params, path)
     try:
         op.transform(**params, **_strict(op.transform))  # albumentations validates with its own InitSchema
     except ValueError as err:
         raise _param_error(name, params, path, err) from None
-    return {"op": name, **params, **labels}
+    return {"op": name, **params, **own}
 
 
 def validate_input_step(raw: Any, path: str, max_number: float) -> dict[str, Any]:
@@ -81,7 +91,9 @@ def _strict(cls: type) -> dict[str, bool]:
     return {"strict": True} if "strict" in inspect.signature(cls.__init__).parameters else {}
 
 
-def _validate_composition(name: str, raw: dict[str, Any], path: str, max_number: float, depth: int) -> dict:
+def _validate_composition(
+    name: str, raw: dict[str, Any], path: str, max_number: float, roots: list[Path] | None, depth: int
+) -> dict:
     """A block of ops: its ``transforms`` each validated, its own parameters (p, n, replace) checked."""
     if depth >= MAX_DEPTH:
         raise SpecError(path, f"compositions nest more than {MAX_DEPTH} deep", fix="flatten the nested blocks")
@@ -97,7 +109,9 @@ def _validate_composition(name: str, raw: dict[str, Any], path: str, max_number:
     params = {k: v for k, v in _transform_params(raw).items() if k != "transforms"}
     _check_params(name, COMPOSITIONS[name], params, path, ("self", "transforms", "first", "second"))
     check_op_numbers(params, path, max_number)
-    transforms = [validate_op(op, f"{path}.transforms[{j}]", max_number, depth + 1) for j, op in enumerate(inner)]
+    transforms = [
+        validate_op(op, f"{path}.transforms[{j}]", max_number, roots, depth + 1) for j, op in enumerate(inner)
+    ]
     n = params.get("n", 1)
     if "n" in params and not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
         raise SpecError(f"{path}.n", f"{name}: n is how many ops to pick, a whole number >= 1, got {excerpt(n)}", "")
@@ -162,7 +176,7 @@ def _check_ranges(name: str, params: dict[str, Any], path: str) -> None:
 
 def _transform_params(op_entry: dict[str, Any]) -> dict[str, Any]:
     """The entry's parameters for albumentations (without ``op`` and augsynth's label keys)."""
-    return {k: v for k, v in op_entry.items() if k != "op" and k not in LABEL_KEYS}
+    return {k: v for k, v in op_entry.items() if k != "op" and k not in OWN_KEYS}
 
 
 def _param_error(name: str, params: dict[str, Any], path: str, err: ValueError) -> SpecError:
@@ -188,6 +202,8 @@ def build_transform(op_entry: dict[str, Any]) -> A.BasicTransform | A.BaseCompos
     if name in COMPOSITIONS:
         params["transforms"] = [build_transform(op) for op in params["transforms"]]
         return COMPOSITIONS[name](**params)
+    if name in REFERENCE_OPS:
+        params["metadata_key"] = references.metadata_key(op_entry)
     return IMAGE_OPS.get(name).transform(**params)
 
 

@@ -14,8 +14,10 @@ import numpy as np
 
 from augsynth.core import offline
 from augsynth.core.seeding import SampleRandom
+from augsynth.image.catalogue import REFERENCE_OPS
 from augsynth.image.labels import LabelAdjuster
 from augsynth.image.ops import build_transform, jsonable_params
+from augsynth.image.references import reference_data
 from augsynth.spec.schema import Target
 
 A = offline.albumentations()
@@ -77,6 +79,7 @@ class Pipeline:
         self._by_name: dict[str, list[int]] = {}
         for position, transform in enumerate(self._leaves):
             self._by_name.setdefault(type(transform).__name__, []).append(position)
+        self._references = [leaf.entry for leaf in self.labels.leaves if leaf.entry["op"] in REFERENCE_OPS]
         # Ops of one class at several places are told apart by their params: reset those not called every time.
         self._stale = [t for t in self._leaves if len(self._by_name[type(t).__name__]) > 1]
 
@@ -95,7 +98,7 @@ class Pipeline:
         self._random.reseed(self.seed, sample_index, copy_index)
         for transform in self._stale:
             transform.params = {}
-        result = self._compose(image=image)
+        result = self._compose(image=image, **self._reference_data(image))
         applied = result["applied_transforms"]
         if not (self._nested or self.labels.changes_labels):  # the common case: nothing to place
             return Augmented(np.ascontiguousarray(result["image"]), label, [], applied, [None] * len(applied))
@@ -104,6 +107,11 @@ class Pipeline:
         label, notes = self.labels.adjust(label, fired)
         at = [self.labels.leaves[i].at if len(self.labels.leaves[i].at) > 1 else None for i in positions]
         return Augmented(np.ascontiguousarray(result["image"]), label, notes, applied, at)
+
+    def _reference_data(self, image: np.ndarray) -> dict[str, list[np.ndarray]]:
+        """The reference images the domain-adaptation ops read, in the image's channels."""
+        channels = 1 if image.ndim == 2 else image.shape[2]
+        return {k: v for entry in self._references for k, v in reference_data(entry, channels).items()}
 
     def _positions(self, applied: list[tuple[str, dict[str, Any]]]) -> list[int]:
         """The leaf each applied entry came from: the only op of its class, else the one whose current params are

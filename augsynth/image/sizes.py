@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from augsynth.core.errors import SpecError
-from augsynth.image.catalogue import COMPOSITIONS, IMAGE_OPS
+from augsynth.image.catalogue import COMPOSITIONS, IMAGE_OPS, REFERENCE_OPS
 from augsynth.image.ops import build_transform
+from augsynth.image.references import reference_data
 from augsynth.image.shift_x import ShiftX
 
 Shape = tuple[int, ...]
@@ -62,6 +63,11 @@ def _op_shapes(op: dict[str, Any], shapes: set[Shape], path: str) -> set[Shape]:
     return fired | shapes if p < 1 else fired
 
 
+def references_of(op: dict[str, Any], shape: Shape) -> dict[str, list[np.ndarray]]:
+    """The reference images a domain-adaptation op reads (none for other ops)."""
+    return reference_data(op, 1 if len(shape) == 2 else shape[2]) if op["op"] in REFERENCE_OPS else {}
+
+
 def _leaf_shapes(op: dict[str, Any], shape: Shape, path: str) -> set[Shape]:
     """The sizes one op (forced on) gives a blank image of ``shape``, over a few draws of its parameters."""
     transform = build_transform({**op, "p": 1.0})
@@ -77,7 +83,7 @@ def _leaf_shapes(op: dict[str, Any], shape: Shape, path: str) -> set[Shape]:
     for draw in range(SIZE_DRAWS):
         transform.set_random_seed(draw)
         try:
-            found.add(transform(image=image)["image"].shape)
+            found.add(transform(image=image, **references_of(op, shape))["image"].shape)
         except Exception as err:  # albumentations raises several types for impossible sizes
             raise SpecError(
                 path,

@@ -4,7 +4,15 @@ why it is refused. ``python -m augsynth.image.table`` prints it; a test keeps th
 from __future__ import annotations
 
 from augsynth.core.kinds import LabelKind
-from augsynth.image.catalogue import COMPOSITIONS, IMAGE_OPS, INPUT_STEPS, A, _exported_transforms, refusal
+from augsynth.image.catalogue import (
+    COMPOSITIONS,
+    IMAGE_OPS,
+    INPUT_STEPS,
+    REFERENCE_OPS,
+    A,
+    _exported_transforms,
+    refusal,
+)
 from augsynth.image.labels import LABEL_RULES, AffineShiftRule
 
 START = "<!-- albumentations-table:start -->"
@@ -27,7 +35,9 @@ def markdown_table() -> str:
     """One row per transform albumentations exports (and augsynth's ShiftX), compositions first."""
     rows = [f"| `{name}` | composition | composition (its ops' rules apply) |" for name in COMPOSITIONS]
     for name in sorted({*_exported_transforms(), "ShiftX"}):
-        if name in IMAGE_OPS:
+        if name in REFERENCE_OPS:
+            rows.append(f"| `{name}` | yes, given `reference_images` | {_regression(name)} |")
+        elif name in IMAGE_OPS:
             rows.append(f"| `{name}` | yes | {_regression(name)} |")
         elif name in INPUT_STEPS:
             rows.append(f"| `{name}` | in `augment.input` | in `augment.input` |")

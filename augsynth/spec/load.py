@@ -57,8 +57,10 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
         ARMS.spec_get(name, f"train.arms[{i}]", "list registered arms only")
     if isinstance(spec.augment.image, dict):
         _import_albumentations(spec, folder or Path.cwd())
+    roots = [folder or Path.cwd(), *_data_root(spec.dataset)]
     spec.augment.image = [
-        validate_op(op, f"augment.image[{i}]", spec.limits.max_op_number) for i, op in enumerate(spec.augment.image)
+        validate_op(op, f"augment.image[{i}]", spec.limits.max_op_number, roots)
+        for i, op in enumerate(spec.augment.image)
     ]
     spec.augment.input = [
         validate_input_step(step, f"augment.input[{i}]", spec.limits.max_op_number)
@@ -83,7 +85,6 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
     if spec.augment.text:
         from augsynth.text.ops import validate_text_op  # nlpaug loads only for text specs
 
-        roots = [folder or Path.cwd(), *_data_root(spec.dataset)]
         spec.augment.text = [
             validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind, roots)
             for i, op in enumerate(spec.augment.text)

@@ -20,6 +20,7 @@ from augsynth.data.shards import shard_schema
 from augsynth.data.splits import make_splits
 from augsynth.expansion.job import fitted_models
 from augsynth.expansion.task import pipeline_for, record_rows
+from augsynth.exports.source import open_expansion
 from augsynth.spec.schema import Spec
 
 COMPARED = ("image", "text", "label", "label_before", "label_rule", "ops", "seed", "origin")
@@ -46,7 +47,7 @@ class Replayed:
 def replay(out_dir: str | Path, row_id: str) -> Replayed:
     """Rebuild row ``row_id`` of the expansion in ``out_dir`` and compare it with the stored one."""
     out_dir = Path(out_dir)
-    spec = _expanded_spec(out_dir)
+    spec = Spec.model_validate(open_expansion(out_dir).spec)
     stored = _stored_row(out_dir, row_id)
     if stored["origin"] == Origin.SYNTHETIC:
         raise SpecError(
@@ -67,17 +68,6 @@ def replay(out_dir: str | Path, row_id: str) -> Replayed:
     rebuilt = _columns_of(spec, next(r for r in rows if r.copy == stored["copy"] and r.view == stored["view"]))
     compared = [name for name in COMPARED if name in rebuilt]
     return Replayed(row_id, compared, [name for name in compared if rebuilt[name] != stored[name]])
-
-
-def _expanded_spec(out_dir: Path) -> Spec:
-    path = out_dir / "expansion.json"
-    if not path.is_file():
-        raise SpecError(
-            "OUT",
-            f"'{out_dir}' holds no expansion ({path.name} is missing)",
-            fix="give the output dir of an `augsynth expand` or `augsynth run`",
-        )
-    return Spec.model_validate(json.loads(path.read_text(encoding="utf-8"))["spec"])
 
 
 def _stored_row(out_dir: Path, row_id: str) -> dict:

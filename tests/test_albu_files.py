@@ -23,7 +23,7 @@ from augsynth.run import compare
 from augsynth.spec.load import load_spec
 from augsynth.train.tensors import tensors
 from tests.conftest import tiny_spec_dict
-from tests.test_albu_import import every_transform
+from tests.test_albu_import import V046, every_transform
 
 A = offline.albumentations()
 NORMALIZE = {"op": "Normalize", "mean": 0.5, "std": 0.5, "max_pixel_value": 255.0}
@@ -110,38 +110,15 @@ def test_export_albu_writes_what_a_load_reads_back(tmp_path, capsys, suffix):
 
 
 def test_import_albu_prints_the_augment_section_with_notes_and_writes_a_new_file_only(tmp_path, capsys):
-    old = {
-        "__version__": "0.4.6",
-        "transform": {
-            "__class_fullname__": "albumentations.core.composition.Compose",
-            "p": 1.0,
-            "transforms": [
-                {
-                    "__class_fullname__": "albumentations.augmentations.transforms.ShiftScaleRotate",
-                    "always_apply": False,
-                    "p": 0.5,
-                    "shift_limit": [-0.0625, 0.0625],
-                    "scale_limit": [-0.1, 0.1],
-                    "rotate_limit": [-45, 45],
-                    "interpolation": 1,
-                    "border_mode": 4,
-                    "value": None,
-                    "mask_value": None,
-                }
-            ],
-            "bbox_params": None,
-            "keypoint_params": None,
-            "additional_targets": {},
-        },
-    }
-    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "old.json").write_text(json.dumps(V046))  # as albumentations 0.4.6 wrote it
     assert main(["import-albu", str(tmp_path / "old.json")]) == 0
     captured = capsys.readouterr()
     section = yaml.safe_load(captured.out)["augment"]
-    assert [op["op"] for op in section["image"]] == ["Affine"]
+    assert section["image"][0]["op"] == "Affine"
+    assert len(section["image"]) + len(section.get("input", [])) == len(V046["transform"]["transforms"])
     assert "ShiftScaleRotate -> Affine" in captured.err
-    spec = load_spec(tiny_spec_dict(tmp_path / "out", augment={"image": section["image"]}))  # a valid section
-    assert spec.augment.image[0]["op"] == "Affine"
+    for i, op in enumerate(section["image"]):  # every printed entry is a valid augsynth op
+        assert validate_op(op, f"augment.image[{i}]", 1024)["op"] == op["op"]
     target = tmp_path / "augment.yaml"
     assert main(["import-albu", str(tmp_path / "old.json"), "--out", str(target)]) == 0
     assert yaml.safe_load(target.read_text()) == {"augment": section}

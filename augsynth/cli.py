@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("validate", help="check a spec completely; exit 2 with the problem if it is wrong")
     for name, text in [
         ("expand", "write augmented shards and the manifest (resumes)"),
-        ("train", "expand if needed, train every arm over seeds, write the report"),
+        ("train", "expand if needed, train every arm over the replicates, write the report"),
         ("run", "validate + expand + train + report + preview in the output dir"),
     ]:
         command = commands.add_parser(name, help=text)

@@ -43,7 +43,14 @@ def tiny_spec_dict(out_dir: str | Path = "out/tests", **sections) -> dict:
         "dataset": {"source": "sklearn:digits", "image_size": 16, "train_per_class": 4, "val_per_class": 2},
         "augment": {"copies": 2, "image": copy.deepcopy(TINY_OPS)},
         "output": {"dir": str(out_dir), "partition_size": 16},
-        "train": {"seeds": 2, "steps": 30, "eval_every": 10, "batch_size": 32, "learning_curve": [], "device": "cpu"},
+        "train": {
+            "replicates": 2,
+            "steps": 30,
+            "eval_every": 10,
+            "batch_size": 32,
+            "learning_curve": [],
+            "device": "cpu",
+        },
     }
     return deep_update(base, sections)
 

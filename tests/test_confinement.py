@@ -96,7 +96,7 @@ def _text_spec(tmp_path: Path, op: dict) -> Path:
     spec.write_text(
         f"version: 1\nname: text\ndataset: {{source: 'csv:{folder / 'texts.csv'}', task: "
         f"text-classification, train_per_class: 2, val_per_class: 1}}\naugment:\n  copies: 1\n  text:\n"
-        f"    - {op}\noutput: {{dir: '{tmp_path / 'out'}'}}\ntrain: {{seeds: 2, learning_curve: []}}\n"
+        f"    - {op}\noutput: {{dir: '{tmp_path / 'out'}'}}\ntrain: {{replicates: 2, learning_curve: []}}\n"
     )
     return spec
 

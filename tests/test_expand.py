@@ -334,7 +334,7 @@ def test_shape_changing_op_is_refused_at_load():
 
 def test_training_settings_do_not_invalidate_an_expansion(expansion, tmp_path, dask_client):
     spec, out, first = _copy_of(expansion, tmp_path)
-    retrained = _digits_spec(train={"steps": 7, "seeds": 3, "lr": 0.01})
+    retrained = _digits_spec(train={"steps": 7, "replicates": 3, "lr": 0.01})
     assert retrained.fingerprint() == spec.fingerprint()
     again = expand(retrained, out, client=dask_client, progress=False)
     assert again.shards_skipped == again.shards == first.shards

@@ -43,7 +43,7 @@ def road_spec(tmp_path, ops: list[dict], labels: dict | None = None, **dataset) 
         "train": {
             "model": "pilotnet",
             "arms": ["baseline", "augmented", "naive"],
-            "seeds": 2,
+            "replicates": 2,
             "steps": 20,
             "eval_every": 10,
             "learning_curve": [],

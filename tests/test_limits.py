@@ -74,7 +74,7 @@ def test_frames_limit(tmp_path):
         "labels": {"steering": {"kind": "steering_angle", "shift_gain": 0.02}},
         "augment": {"copies": 1, "image": [{"op": "HorizontalFlip"}]},
         "output": {"dir": str(tmp_path)},
-        "train": {"model": "pilotnet", "seeds": 2, "steps": 10, "learning_curve": [], "device": "cpu"},
+        "train": {"model": "pilotnet", "replicates": 2, "steps": 10, "learning_curve": [], "device": "cpu"},
     }
     expect_spec_error(raw, "dataset.frames", ["limits.max_frames"])
     raw["limits"] = {"max_frames": 10**9}
@@ -143,7 +143,7 @@ def test_non_finite_label_settings_are_refused(spec_dict):
             "train_size": 30,
         },
         "labels": {"steering": {"kind": "steering_angle", "shift_gain": math.nan}},
-        "train": {"model": "pilotnet", "seeds": 2, "learning_curve": []},
+        "train": {"model": "pilotnet", "replicates": 2, "learning_curve": []},
     }
     expect_spec_error(raw, "labels.steering.shift_gain", ["finite"])
     raw["labels"]["steering"] = {"kind": "steering_angle", "shift_gain": 0.02, "range": [-math.inf, 1]}
@@ -164,6 +164,6 @@ def test_shiftx_wider_than_the_image_is_refused(tmp_path):
         "labels": {"steering": {"kind": "steering_angle", "shift_gain": 0.02}},
         "augment": {"copies": 1, "image": [{"op": "ShiftX", "limit_px": 80}]},
         "output": {"dir": str(tmp_path)},
-        "train": {"model": "pilotnet", "seeds": 2, "learning_curve": [], "device": "cpu"},
+        "train": {"model": "pilotnet", "replicates": 2, "learning_curve": [], "device": "cpu"},
     }
     expect_spec_error(raw, "augment.image[0].limit_px", ["image width 80"])

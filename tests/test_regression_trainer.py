@@ -20,7 +20,7 @@ SEEDS = 2
 def regression(tmp_path_factory, dask_client):
     root = tmp_path_factory.mktemp("steer")
     raw = road_spec(root, [{"op": "HorizontalFlip", "p": 0.5}, {"op": "ShiftX", "limit_px": 6, "p": 0.7}])
-    raw["train"].update({"seeds": SEEDS, "steps": 30, "eval_every": 10, "batch_size": 16, "learning_curve": [10]})
+    raw["train"].update({"replicates": SEEDS, "steps": 30, "eval_every": 10, "batch_size": 16, "learning_curve": [10]})
     spec = parse_spec(raw)
     report = compare(spec, root / "out", client=dask_client, progress=False)
     return spec, root / "out", report, raw

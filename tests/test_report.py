@@ -56,14 +56,14 @@ def test_one_seed_is_reported_without_an_interval(tmp_path, dask_client):
         tiny_spec_dict(
             tmp_path / "out",
             augment={"copies": 1},
-            train={"seeds": 1, "steps": 10, "eval_every": 5, "classical_baseline": False},
+            train={"replicates": 1, "steps": 10, "eval_every": 5, "classical_baseline": False},
         )
     )
     report = compare(spec, tmp_path / "out", client=dask_client, progress=False)
     saved = json.loads((tmp_path / "out" / "report.json").read_text())
     assert saved["arms"]["baseline"]["ci95"] is None and len(saved["arms"]["baseline"]["runs"]) == 1
     assert saved["gain"]["augmented"]["ci95"] is None
-    assert "1 seed: no interval" in (tmp_path / "out" / "report.md").read_text()
+    assert "1 replicate: no interval" in (tmp_path / "out" / "report.md").read_text()
     assert "nan" not in _headline(report, tmp_path / "out").lower()
 
 

@@ -48,7 +48,7 @@ def text_spec(tmp_path, ops: list[dict], **sections) -> dict:
         "dataset": {"source": "text:bbc", "task": "text-classification", "train_per_class": 3, "val_per_class": 2},
         "augment": {"copies": 2, "text": ops},
         "output": {"dir": str(tmp_path / "out"), "partition_size": 4},
-        "train": {"seeds": 2, "steps": 20, "eval_every": 10, "learning_curve": [], "device": "cpu"},
+        "train": {"replicates": 2, "steps": 20, "eval_every": 10, "learning_curve": [], "device": "cpu"},
     }
     for key, value in sections.items():
         base[key] = {**base.get(key, {}), **value}

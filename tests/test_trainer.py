@@ -32,7 +32,7 @@ def comparison(tmp_path_factory, dask_client):
             augment={"copies": 1},
             output={"partition_size": 20},
             train={
-                "seeds": SEEDS,
+                "replicates": SEEDS,
                 "steps": 30,
                 "eval_every": 10,
                 "batch_size": 32,
@@ -58,7 +58,7 @@ def test_report_has_the_designed_keys(comparison):
     assert report.higher_is_better is True
     assert report.test_size == pytest.approx(0.3 * 1797, abs=1)
     assert report.validation_size == 2 * 10
-    assert report.seeds == report.learning_curve_seeds == SEEDS
+    assert report.replicates == report.learning_curve_replicates == SEEDS
     assert report.train_size == MAIN_SIZE and report.train_size_unit == "samples per class"
     assert set(report.arms) == {"baseline", "augmented"}
     for arm in ("baseline", "augmented"):

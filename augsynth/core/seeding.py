@@ -9,6 +9,7 @@ import numpy as np
 
 SPLIT_STREAM = 0x5A17  # distinguishes the data-split stream from per-sample streams
 TRAIN_STREAM = 0x7EA1  # distinguishes trainer streams (init, batches) from the others
+REPLICATE_STREAM = 0x4E91  # the spec seeds of replicates 1, 2 ... (their train subsets and augmentation draws)
 MASK_128 = (1 << 128) - 1
 
 

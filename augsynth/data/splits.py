@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,9 +42,20 @@ class Splits:
         return {**counts, "unused": used - len(self.train) - len(self.val) - len(self.test)}
 
     def resized(self, spec) -> Splits:
-        """The same test split, with validation and train re-carved for ``spec`` (another ``train_per_class``)."""
+        """The same test split, with validation and train re-carved for ``spec`` from the same non-test pool: another
+        ``train_per_class`` (learning curves) or another ``seed`` (a replicate's own draw)."""
         val, train = _carve(spec, self.pool, self.classes)
         return replace(self, train=train, val=val)
+
+    def train_digest(self) -> str:
+        """A short hash of the train subset (which source samples, by content): tells replicates' draws apart."""
+        return subset_digest(self.train)
+
+
+def subset_digest(records: list[Record]) -> str:
+    """8 hex digits of the sorted content hashes of ``records``."""
+    keys = sorted(f"{r.content_hash}|{r.label}" for r in records)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:8]
 
 
 def content_keys(records: list[Record], fmt: ImageFormat | TextFormat) -> list[str | BadInput]:

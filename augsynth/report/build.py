@@ -12,6 +12,7 @@ from augsynth.report.model import (
     Expansion,
     GeneratorSummary,
     Quarantined,
+    Replicate,
     Report,
     SkippedSize,
 )
@@ -22,8 +23,20 @@ from augsynth.train.objectives import Objective
 
 
 @dataclass(frozen=True)
+class ReplicateDraw:
+    """What one replicate drew: its spec seed, training seed, train subset (hash and size) and expansion rows."""
+
+    replicate: int
+    seed: int
+    train_seed: int
+    subset: str
+    train_samples: int
+    rows: int
+
+
+@dataclass(frozen=True)
 class Classical:
-    """The classical model's name and its test scores on each arm's rows, in seed order."""
+    """The classical model's name and its test scores on each arm's rows, in replicate order."""
 
     model: str
     runs: dict[str, list[float]]
@@ -45,6 +58,7 @@ def build_report(
     classical: Classical | None,
     generators: dict[str, GeneratorSummary],
     skipped: list[SkippedSize],
+    replicates: list[ReplicateDraw],
     wall_seconds: float,
 ) -> Report:
     """The report of a comparison of ``spec.train.arms``; ``scores`` holds every run, learning curve included."""
@@ -60,8 +74,10 @@ def build_report(
         validation_size=validation_size,
         train_size=scores.main_size,
         train_size_unit="samples per class" if objective.task == Task.CLASSIFICATION else "frames",
-        seeds=config.seeds,
-        learning_curve_seeds=config.learning_curve_seeds or config.seeds,
+        replicates=config.replicates,
+        learning_curve_replicates=config.curve_replicates,
+        interval_covers=interval_covers(spec, objective, test_size, validation_size),
+        replicate_rows=replicate_rows(replicates, scores, config.arms),
         device=device,
         arms={arm: summary(scores.main(arm)) for arm in config.arms},
         gain={arm: paired_gain(scores.main(arm), baseline) for arm in config.arms if arm != "baseline"},
@@ -83,6 +99,41 @@ def build_report(
         train_seconds_mean=sum(scores.seconds) / max(1, len(scores.seconds)),
         wall_seconds=wall_seconds,
     )
+
+
+def interval_covers(spec: Spec, objective: Objective, test_size: int, validation_size: int) -> str:
+    """In plain words, what the intervals are over: what each replicate drew, and what stayed fixed."""
+    config, dataset = spec.train, spec.dataset
+    amount = dataset.train_amount
+    if objective.task == Task.REGRESSION:
+        drawn = f"{amount} training frames" if amount else "its training frames"
+    else:
+        drawn = f"{amount} training samples per class" if amount else "its training samples"
+    generated = ", its generators' training and sampling" if spec.generate else ""
+    n = config.replicates
+    over = (
+        "There is one replicate, so there is no interval."
+        if n == 1
+        else f"Gains are paired by replicate and their 95% t-interval is over the {n} replicates"
+        + (" (from 2, an unreliable one)." if n == 2 else ".")
+    )
+    return (
+        f"Each of the {n} replicate{'s' if n != 1 else ''} drew its own {drawn} and {validation_size} validation "
+        f"samples from the non-test pool, its own augmentation draw{generated} and its own training seed; every arm "
+        f"of a replicate trained on the same subset. {over} The {test_size} test samples were the same for every "
+        "replicate and never augmented."
+    )
+
+
+def replicate_rows(draws: list[ReplicateDraw], scores: Scores, arms: list[str]) -> list[Replicate]:
+    """Per replicate: its draw and each arm's main-size score (runs are in replicate order)."""
+    trained = [arm for arm in arms if scores.main(arm)]
+    rows = []
+    for draw in draws:
+        by_arm = {arm: scores.main(arm)[draw.replicate] for arm in trained}
+        gains = {arm: value - by_arm["baseline"] for arm, value in by_arm.items() if arm != "baseline"}
+        rows.append(Replicate(**draw.__dict__, scores=by_arm, gains=gains))
+    return rows
 
 
 def curve_points(scores: Scores, arms: list[str], sizes: list[int]) -> list[CurvePoint]:

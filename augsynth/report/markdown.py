@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from augsynth.data.accounting import files, skipped_names
-from augsynth.report.format import fmt, interval, intervals_note, metric_scale
+from augsynth.report.format import fmt, gain_sentence, interval, intervals_note, metric_scale
 from augsynth.report.model import Expansion, Report
 
 
@@ -15,9 +15,13 @@ def markdown(report: Report) -> str:
     lines = [
         f"# {report.name}: did the augmentation help?",
         "",
-        f"{intervals_note(report.seeds)}; {report.train_size or 'all'} train {unit}, test split of "
+        f"{intervals_note(report.replicates)}; {report.train_size or 'all'} train {unit}, test split of "
         f"{report.test_size} samples (never augmented), test {report.metric}{suffix} ({better} is better), "
         f"device {report.device}.",
+        "",
+        *[f"- {gain_sentence(arm, gain, report)}." for arm, gain in report.gain.items()],
+        "",
+        report.interval_covers,
         "",
         "| arm | mean | 95% CI | change vs baseline (paired) | change 95% CI |",
         "|---|---|---|---|---|",
@@ -32,7 +36,7 @@ def markdown(report: Report) -> str:
             f"| {forest.model.replace('_', ' ')} (classical) | {fmt(forest.mean, report)} | "
             f"{interval(forest, report)} | | |"
         )
-    lines += _other_metrics(report) + _classical_arms(report) + _generators(report)
+    lines += _other_metrics(report) + _classical_arms(report) + _replicates(report) + _generators(report)
     lines += [
         "",
         "![arms](arms.png)",
@@ -56,6 +60,30 @@ def markdown(report: Report) -> str:
         "",
     ]
     return "\n".join(lines + _skipped_files(report))
+
+
+def _replicates(report: Report) -> list[str]:
+    """One row per replicate: its draw (train subset hash, seeds) and each arm's score and paired change."""
+    rows = report.replicate_rows
+    if not rows:
+        return []
+    arms = list(rows[0].scores)
+    gains = list(rows[0].gains)
+    lines = [
+        "",
+        "## Replicates",
+        "",
+        "| replicate | train subset | spec seed | train seed | "
+        + " | ".join(arms)
+        + "".join(f" | {arm} − baseline" for arm in gains)
+        + " |",
+        "|---" * (4 + len(arms) + len(gains)) + "|",
+    ]
+    for row in rows:
+        scores = " | ".join(fmt(row.scores[arm], report) for arm in arms)
+        changes = "".join(f" | {fmt(row.gains[arm], report, True)}" for arm in gains)
+        lines.append(f"| {row.replicate} | {row.subset} | {row.seed} | {row.train_seed} | {scores}{changes} |")
+    return lines + ["", "![paired gains per replicate](gains.png)"]
 
 
 def _skipped_files(report: Report) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: replicates (was seeds), replicate_rows, interval_covers
 
 Interval = tuple[float, float]
 
@@ -19,7 +19,7 @@ class _Model(BaseModel):
 
 
 class Summary(_Model):
-    """One arm's test scores over seeds: their mean and 95% t-interval."""
+    """One arm's test scores over replicates (in replicate order): their mean and 95% t-interval."""
 
     mean: float
     ci95: Interval | None  # None from a single run
@@ -31,7 +31,7 @@ class Summary(_Model):
 
 
 class Gain(_Model):
-    """Mean and 95% t-interval of the per-seed differences from a reference arm (paired by seed)."""
+    """Mean and 95% t-interval of the per-replicate differences from a reference arm (paired by replicate)."""
 
     mean: float
     ci95: Interval | None  # None from a single pair
@@ -125,8 +125,22 @@ class Quarantined(_Model):
     test: list[dict[str, Any]]
 
 
+class Replicate(_Model):
+    """One replicate: its draw (the spec seed that carved its train and validation subsets and drew its augmentation,
+    its training seed, a short hash of its train subset) and each arm's test score at the main train size."""
+
+    replicate: int
+    seed: int
+    train_seed: int
+    subset: str  # 8 hex digits of the train subset's content hashes
+    train_samples: int
+    rows: int  # rows of its expansion (originals, copies and generated)
+    scores: dict[str, float]  # by arm
+    gains: dict[str, float]  # by arm but the baseline: the arm's score minus the baseline's
+
+
 class Report(_Model):
-    """A whole comparison: every arm against the baseline, paired by seed, on one held-out test split."""
+    """A whole comparison: every arm against the baseline, paired by replicate, on one held-out test split."""
 
     schema_version: int = SCHEMA_VERSION
     name: str
@@ -137,8 +151,10 @@ class Report(_Model):
     validation_size: int
     train_size: int | None  # per class (classification) or frames (regression); None: the whole train split
     train_size_unit: str
-    seeds: int
-    learning_curve_seeds: int
+    replicates: int  # the unit of every interval
+    learning_curve_replicates: int  # the first ones: learning-curve sizes other than the main one train on these
+    interval_covers: str  # in plain words: what varies between replicates and what is fixed
+    replicate_rows: list[Replicate]
     device: str
     arms: dict[str, Summary]
     gain: dict[str, Gain]  # every arm but the baseline, over the baseline

@@ -40,7 +40,7 @@ def plot_arms(report: Report, path: Path) -> None:
         low = min(means + ([scale * forest.mean] if forest else [])) - 10
         ax.set_ylim(max(0, low), 100)
     ax.set_ylabel(f"test {report.metric}{suffix}")
-    ax.set_title(f"{report.name}: mean, {intervals_note(report.seeds)}", fontsize=9)
+    ax.set_title(f"{report.name}: mean, {intervals_note(report.replicates)}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -60,8 +60,35 @@ def plot_learning_curve(report: Report, path: Path) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xlabel(f"train {report.train_size_unit}")
     ax.set_ylabel(f"test {report.metric}{suffix}")
-    ax.set_title(f"learning curve: mean, {intervals_note(report.learning_curve_seeds)}", fontsize=9)
+    ax.set_title(
+        f"learning curve: mean, {intervals_note(report.learning_curve_replicates)} (main size: all)", fontsize=9
+    )
     ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def plot_gains(report: Report, path: Path) -> None:
+    """Each replicate's paired change (arm minus baseline) as a dot per arm, the mean as a bar and its interval."""
+    scale, suffix = metric_scale(report)
+    fig = Figure(figsize=(5, 3.5))
+    ax = fig.subplots()
+    arms = list(report.gain)
+    for i, arm in enumerate(arms):
+        values = [scale * row.gains[arm] for row in report.replicate_rows if arm in row.gains]
+        offsets = np.linspace(-0.15, 0.15, len(values)) if len(values) > 1 else np.zeros(len(values))
+        ax.scatter(i + offsets, values, color="#3a7bd5", s=18, zorder=3)
+        gain = report.gain[arm]
+        ax.hlines(scale * gain.mean, i - 0.3, i + 0.3, color="black", linewidth=2, zorder=4)
+        if gain.ci95:
+            ax.vlines(i + 0.32, scale * gain.ci95[0], scale * gain.ci95[1], color="black", linewidth=1.2)
+    ax.axhline(0, color="#888888", linestyle="--", linewidth=1)
+    ax.set_xticks(range(len(arms)), arms)
+    ax.set_xlim(-0.6, len(arms) - 0.4)
+    ax.set_ylabel(f"change in test {report.metric}{suffix} vs baseline")
+    ax.set_title(
+        f"paired change per replicate (dots), mean and 95% interval; {intervals_note(report.replicates)}", fontsize=8
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -52,19 +52,22 @@ def check_limits(spec: Spec, records: int | None, classes: int | None, generator
     curve = [n for n in spec.train.learning_curve if n != data.train_amount]  # each size is expanded too
     trains = [_train_records(spec, size, records, classes) for size in [data.train_amount, *curve]]
     if trains[0] is not None:
-        train = sum(n for n in trains if n is not None)
-        rows = train * (spec.augment.copies + 1) + generated
+        # every replicate expands its own subset (and the first curve_replicates their curve sizes)
+        replicates, curve_replicates = spec.train.replicates, spec.train.curve_replicates
+        curve_train = sum(n for n in trains[1:] if n is not None)
+        train = trains[0] * replicates + curve_train * curve_replicates
+        rows = train * (spec.augment.copies + 1) + generated * replicates
         _within(
             rows,
             "max_output_rows",
             spec,
             "augment.copies",
-            f"the expansion writes up to {rows} rows ({train} training samples"
+            f"the expansion writes up to {rows} rows ({train} training samples over {replicates} replicates"
             f"{', learning-curve sizes included,' if curve else ''} x (copies {spec.augment.copies} + 1)"
-            f"{f' + {generated} generated' if generated else ''})",
+            f"{f' + {generated} generated per replicate' if generated else ''})",
         )
     train_config, runs = spec.train, _training_runs(spec)
-    pretraining = train_config.pretrain_steps * train_config.seeds if train_config.pretrain else 0
+    pretraining = train_config.pretrain_steps * train_config.replicates if train_config.pretrain else 0
     steps = train_config.steps * runs + pretraining
     _within(
         steps,
@@ -72,7 +75,7 @@ def check_limits(spec: Spec, records: int | None, classes: int | None, generator
         spec,
         "train.steps",
         f"training takes {steps} optimizer steps (train.steps {train_config.steps} x {runs} runs of the arms and "
-        f"learning-curve sizes over the seeds{f' + {pretraining} pretraining' if pretraining else ''})",
+        f"learning-curve sizes over the replicates{f' + {pretraining} pretraining' if pretraining else ''})",
     )
 
 
@@ -98,10 +101,8 @@ def _train_records(spec: Spec, amount: int | None, records: int | None, classes:
 
 
 def _training_runs(spec: Spec) -> int:
-    """Training runs of the benchmark: every arm over the seeds, and the learning-curve sizes over theirs."""
+    """Training runs of the benchmark: every arm over the replicates, and the learning-curve sizes over theirs."""
     train = spec.train
     curve_sizes = [n for n in train.learning_curve if n != spec.dataset.train_amount]
     curve_arms = [arm for arm in train.arms if arm in CURVE_ARMS]
-    return train.seeds * len(train.arms) + len(curve_sizes) * len(curve_arms) * (
-        train.learning_curve_seeds or train.seeds
-    )
+    return train.replicates * len(train.arms) + len(curve_sizes) * len(curve_arms) * train.curve_replicates

@@ -171,11 +171,17 @@ class OutputSpec(_Section):
 
 
 class TrainSpec(_Section):
-    """The value benchmark: which arms, how many seeds, and the training budget each run gets."""
+    """The value benchmark: which arms, how many replicates, and the training budget each run gets.
+
+    A replicate draws its own train and validation subsets from the non-test pool, its own augmentation (and
+    generator-sampling) seed and its own training seed; every arm of a replicate trains on the same subset, so gains
+    are paired by replicate and their intervals are over replicates. ``seeds`` and ``learning_curve_seeds`` are the
+    older names of ``replicates`` and ``learning_curve_replicates`` and mean the same."""
 
     model: str = "small-cnn"
     arms: list[str] = Field(default_factory=lambda: ["baseline", "augmented"], max_length=MAX_LIST)  # registered
-    seeds: Int = Field(default=5, ge=1)  # one seed gives no interval, two an unreliable one
+    replicates: Int = Field(default=5, ge=1)  # one gives no interval, two an unreliable one
+    seeds: Int | None = Field(default=None, ge=1)  # the older name of replicates
     steps: Int = Field(default=600, ge=1)
     batch_size: Int = Field(default=64, ge=1)
     lr: Float = Field(default=3e-3, gt=0)
@@ -183,9 +189,12 @@ class TrainSpec(_Section):
     loss: str | None = None  # a registered loss for the task (checked at load)
     eval_every: Int = Field(default=25, ge=1)
     patience: Int = Field(default=8, ge=1)
+    # the best-on-validation checkpoint is chosen among those from this fraction of the steps on (0: any; 1: the last)
+    select_from: Float = Field(default=0.0, ge=0, le=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     learning_curve: list[Int] = Field(default_factory=lambda: [5, 10, 20, 40], max_length=MAX_LIST)
-    learning_curve_seeds: Int | None = Field(default=None, ge=1)
+    learning_curve_replicates: Int | None = Field(default=None, ge=1)  # the first N replicates (None: all)
+    learning_curve_seeds: Int | None = Field(default=None, ge=1)  # the older name of learning_curve_replicates
     classical_baseline: Bool = True
     pretrain: Literal["autoencoder"] | None = None  # the 'pretrained' arm: encoder pretrained as an autoencoder
     pretrain_steps: Int = Field(default=300, ge=1)
@@ -199,6 +208,29 @@ class TrainSpec(_Section):
         if len(set(arms)) != len(arms):
             raise ValueError("each arm may appear once")
         return arms
+
+    @model_validator(mode="after")
+    def _older_names(self) -> TrainSpec:
+        """``seeds`` -> ``replicates`` and ``learning_curve_seeds`` -> ``learning_curve_replicates`` (one of each)."""
+        for old, new in (("seeds", "replicates"), ("learning_curve_seeds", "learning_curve_replicates")):
+            value = getattr(self, old)
+            if value is None:
+                continue
+            if new in self.model_fields_set and getattr(self, new) is not None:
+                raise ValueError(f"{old} is the older name of {new} (the same thing): give only {new}")
+            setattr(self, new, value)
+            setattr(self, old, None)
+        if self.learning_curve_replicates is not None and self.learning_curve_replicates > self.replicates:
+            raise ValueError(
+                f"learning_curve_replicates ({self.learning_curve_replicates}) is more than replicates "
+                f"({self.replicates}): the learning curve trains on the first replicates' subsets"
+            )
+        return self
+
+    @property
+    def curve_replicates(self) -> int:
+        """How many replicates (the first ones) the learning-curve sizes train on."""
+        return self.learning_curve_replicates or self.replicates
 
     @field_validator("learning_curve")
     @classmethod
@@ -219,7 +251,7 @@ class LimitsSpec(_Section):
     max_frames: Int = Field(default=100_000, ge=10)  # dataset.frames of a rendered data set
     max_generated: Int = Field(default=100_000, ge=1)  # per_class x classes, summed over the generators
     max_generator_epochs: Int = Field(default=100_000, ge=1)  # epochs of each generator
-    max_train_steps: Int = Field(default=1_000_000, ge=1)  # train.steps x training runs (arms, seeds, curve sizes)
+    max_train_steps: Int = Field(default=1_000_000, ge=1)  # train.steps x training runs (arms, replicates, curve)
     max_op_number: Float = Field(default=1024, gt=0)  # any number in an image op's parameters (pixels, kernels)
 
 

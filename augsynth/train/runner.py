@@ -23,6 +23,7 @@ class Job:
     train_size: int | None
     seed: int
     inputs: ArmInputs
+    replicate: int = 0  # which replicate's draw (train subset, augmentation) the inputs come from
 
 
 def run_jobs(

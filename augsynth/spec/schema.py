@@ -179,6 +179,8 @@ class TrainSpec(_Section):
     steps: Int = Field(default=600, ge=1)
     batch_size: Int = Field(default=64, ge=1)
     lr: Float = Field(default=3e-3, gt=0)
+    weights: Path | None = None  # an EfficientNet-Lite0 state dict for the backbone arms (default: ImageNet)
+    backbone_size: Int = Field(default=64, ge=32, le=512)  # images are resized to this for the backbone
     weight_decay: Float = Field(default=5e-4, ge=0)
     loss: str | None = None  # a registered loss for the task (checked at load)
     eval_every: Int = Field(default=25, ge=1)

@@ -88,13 +88,17 @@ def fit_model(
 ) -> tuple[torch.nn.Module, Fit]:
     """The model with its best-on-validation weights after at most ``config.steps`` AdamW + one-cycle steps."""
     torch.manual_seed(seed)
-    model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)
+    weights = str(config.weights) if config.weights else None
+    model = MODELS.get(config.model)(x.shape[1], objective.n_outputs, weights).to(device)
     with torch.no_grad():  # sizes lazy layers from the input shape
         model.eval()(x[:2])
     if pretrain_x is not None:
         pretrain_encoder(model, pretrain_x, config, seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps)
+    # a pretrained model may train its pretrained layers at a lower rate than its new head
+    groups = model.param_groups(config.lr) if hasattr(model, "param_groups") else [{"params": model.parameters()}]
+    optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
+    max_lr = [group["lr"] for group in optimizer.param_groups]
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=config.steps)
     batches = _batch_indices(len(y), config.batch_size, config.steps, seed)
     best: tuple[float | None, int, dict] = (None, 0, copy.deepcopy(model.state_dict()))
     stale, step = 0, 0

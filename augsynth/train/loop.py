@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ import numpy as np
 import torch
 
 from augsynth.data.arrays import ArrayData
+from augsynth.train.losses import LOSSES
+from augsynth.train.mixing import mixed_loss
 from augsynth.train.models import MODELS
 from augsynth.train.objectives import Objective
 from augsynth.train.pretrain import pretrain_encoder
@@ -58,6 +61,8 @@ def train_once(
     the spec's model-input steps (``augment.input``).
     """
     start = time.perf_counter()
+    if config.loss and config.loss != objective.loss.name:  # an arm trained with another loss (the cosine arms)
+        objective = dataclasses.replace(objective, loss=LOSSES.get(config.loss))
     (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device, input_steps)
     pretrain_x = tensors(pretrain, device, input_steps)[0] if pretrain is not None else None
     model, fit = fit_model(x, y, xv, yv, objective, config, seed, device, pretrain_x)
@@ -102,10 +107,15 @@ def fit_model(
     batches = _batch_indices(len(y), config.batch_size, config.steps, seed)
     best: tuple[float | None, int, dict] = (None, 0, copy.deepcopy(model.state_dict()))
     stale, step = 0, 0
+    mixing = np.random.default_rng([seed, 1]) if config.mix else None
+    alpha = config.mixup_alpha if config.mix == "mixup" else config.cutmix_alpha
     for step, idx in enumerate(batches, start=1):
         model.train()
         index = torch.from_numpy(idx).to(device)
-        loss = objective.loss(model(x[index]), y[index])
+        if mixing is not None:
+            loss = mixed_loss(objective.loss, model, x[index], y[index], config.mix, alpha, mixing)
+        else:
+            loss = objective.loss(model(x[index]), y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

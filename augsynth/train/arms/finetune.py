@@ -7,6 +7,7 @@ from augsynth.core.errors import SpecError
 from augsynth.core.kinds import EXPANDED
 from augsynth.spec.schema import Spec
 from augsynth.train.arms.base import ARMS, Arm, ArmContext, ArmInputs, require_augmentation
+from augsynth.train.backbones import Tail
 
 TAIL_MODEL = "efficientnet-lite0-tail"
 
@@ -44,6 +45,13 @@ class Finetune(Arm):
             for data in (context.rows(self.name), context.val, context.test)
         )
         return ArmInputs(train_rows, val, test, model=TAIL_MODEL)
+
+    def describe(self, spec: Spec) -> str | None:
+        source = spec.train.weights or "ImageNet weights"
+        return (
+            f"EfficientNet-Lite0 ({source}) at {spec.train.backbone_size} px: first 12 blocks frozen, last 4 and "
+            f"the head convolution at {Tail.lr_scale:g} x train.lr, a new linear classifier at train.lr"
+        )
 
 
 @ARMS.register("finetune+augmented")

@@ -44,3 +44,9 @@ class Transfer(Arm):
                 activations(data, size, str(weights) if weights else None, pooled=True) for data in splits
             )
         return ArmInputs(train, val, test, model=HEAD_MODEL)
+
+    def describe(self, spec: Spec) -> str | None:
+        if spec.dataset.is_text:
+            return "a linear head on frozen all-MiniLM-L6-v2 sentence embeddings"
+        source = spec.train.weights or "ImageNet weights"
+        return f"a linear head on frozen EfficientNet-Lite0 ({source}) features of {spec.train.backbone_size} px inputs"

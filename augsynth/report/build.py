@@ -19,6 +19,7 @@ from augsynth.report.model import (
 from augsynth.report.scores import Scores
 from augsynth.report.stats import paired_gain, summary
 from augsynth.spec.schema import Spec
+from augsynth.train.arms import arm
 from augsynth.train.objectives import Objective
 
 
@@ -80,6 +81,7 @@ def build_report(
         replicate_rows=replicate_rows(replicates, scores, config.arms),
         device=device,
         arms={arm: summary(scores.main(arm)) for arm in config.arms},
+        arm_settings={name: text for name in config.arms if (text := arm(name).describe(spec))},
         gain={arm: paired_gain(scores.main(arm), baseline) for arm in config.arms if arm != "baseline"},
         metrics={
             arm: {metric: summary(values) for metric, values in by_metric.items()}

@@ -157,6 +157,7 @@ class Report(_Model):
     replicate_rows: list[Replicate]
     device: str
     arms: dict[str, Summary]
+    arm_settings: dict[str, str]  # how an arm's runs differ from the baseline's besides their rows (loss, mixing)
     gain: dict[str, Gain]  # every arm but the baseline, over the baseline
     metrics: dict[str, dict[str, Summary]]  # every test metric of each arm (RMSE beside MAE)
     classical_baseline: ClassicalBaseline | None

@@ -43,6 +43,7 @@ class LabelSpec(BaseModel):
     flip: Literal["negate", "keep", "refuse"] | None = None
     shift_gain: Float | None = None
     range: tuple[Float, Float] | None = None
+    mixes_linearly: Bool = False  # a mix of two images may take the same mix of their labels (MixUp, CutMix)
     protect: list[str] = []
 
     @model_validator(mode="after")
@@ -50,6 +51,7 @@ class LabelSpec(BaseModel):
         if self.range is not None and self.range[0] >= self.range[1]:
             raise ValueError("range must be [low, high] with low < high")
         image_fields = [name for name in ("flip", "shift_gain", "range") if getattr(self, name) is not None]
+        image_fields += ["mixes_linearly"] if self.mixes_linearly else []
         if self.kind in TEXT_KINDS and image_fields:
             raise ValueError(f"{', '.join(image_fields)} only apply to steering_angle and scalar labels")
         if self.kind in REGRESSION_KINDS and self.protect:
@@ -185,8 +187,13 @@ class TrainSpec(_Section):
     steps: Int = Field(default=600, ge=1)
     batch_size: Int = Field(default=64, ge=1)
     lr: Float = Field(default=3e-3, gt=0)
+    weights: Path | None = None  # an EfficientNet-Lite0 state dict for the backbone arms (default: ImageNet)
+    backbone_size: Int = Field(default=64, ge=32, le=512)  # images are resized to this for the backbone
     weight_decay: Float = Field(default=5e-4, ge=0)
     loss: str | None = None  # a registered loss for the task (checked at load)
+    mix: Literal["mixup", "cutmix"] | None = None  # for every arm; the mixup and cutmix arms set it for their own
+    mixup_alpha: Float = Field(default=0.4, gt=0)  # Beta(alpha, alpha) mixing weights (Zhang et al. 2018)
+    cutmix_alpha: Float = Field(default=1.0, gt=0)  # Beta(alpha, alpha) box areas (Yun et al. 2019)
     eval_every: Int = Field(default=25, ge=1)
     patience: Int = Field(default=8, ge=1)
     # the best-on-validation checkpoint is chosen among those from this fraction of the steps on (0: any; 1: the last)

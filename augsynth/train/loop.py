@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ import numpy as np
 import torch
 
 from augsynth.data.arrays import ArrayData
+from augsynth.train.losses import LOSSES
+from augsynth.train.mixing import mixed_loss
 from augsynth.train.models import MODELS
 from augsynth.train.objectives import Objective
 from augsynth.train.pretrain import pretrain_encoder
@@ -58,6 +61,8 @@ def train_once(
     the spec's model-input steps (``augment.input``).
     """
     start = time.perf_counter()
+    if config.loss and config.loss != objective.loss.name:  # an arm trained with another loss (the cosine arms)
+        objective = dataclasses.replace(objective, loss=LOSSES.get(config.loss))
     (x, y), (xv, yv), (xt, yt) = model_inputs(train, [val, test], device, input_steps)
     x, xv, xt = (channels_last(t) for t in (x, xv, xt))
     pretrain_x = channels_last(tensors(pretrain, device, input_steps)[0]) if pretrain is not None else None
@@ -103,22 +108,31 @@ def fit_model(
     schedule's peak learning rate, and never again; that checkpoint scored 84.1% on test where the same run's
     annealed weights score about 92% (the augmented arm of one replicate in eight)."""
     torch.manual_seed(seed)
-    model = MODELS.get(config.model)(x.shape[1], objective.n_outputs).to(device)
+    weights = str(config.weights) if config.weights else None
+    model = MODELS.get(config.model)(x.shape[1], objective.n_outputs, weights).to(device)
     with torch.no_grad():  # sizes lazy layers from the input shape
         model.eval()(x[:2])
     if isinstance(x, torch.Tensor) and x.dim() == 4:
         model = model.to(memory_format=torch.channels_last)
     if pretrain_x is not None:
         pretrain_encoder(model, pretrain_x, config, seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps)
+    # a pretrained model may train its pretrained layers at a lower rate than its new head
+    groups = model.param_groups(config.lr) if hasattr(model, "param_groups") else [{"params": model.parameters()}]
+    optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
+    max_lr = [group["lr"] for group in optimizer.param_groups]
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=config.steps)
     batches = _batch_indices(len(y), config.batch_size, config.steps, seed)
     best: tuple[float | None, int, dict] = (None, 0, copy.deepcopy(model.state_dict()))
     stale, step = 0, 0
+    mixing = np.random.default_rng([seed, 1]) if config.mix else None
+    alpha = config.mixup_alpha if config.mix == "mixup" else config.cutmix_alpha
     for step, idx in enumerate(batches, start=1):
         model.train()
         index = torch.from_numpy(idx).to(device)
-        loss = objective.loss(model(x[index]), y[index])
+        if mixing is not None:
+            loss = mixed_loss(objective.loss, model, x[index], y[index], config.mix, alpha, mixing)
+        else:
+            loss = objective.loss(model(x[index]), y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -71,6 +71,13 @@ def cosine(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return (1.0 - F.normalize(outputs, dim=1).gather(1, targets[:, None])).mean()
 
 
+@loss("cosine_ce", task=Task.CLASSIFICATION)
+def cosine_ce(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The cosine loss plus 0.1 x cross-entropy on the same outputs (Barz & Denzler 2020 weight the
+    cross-entropy term by 0.1)."""
+    return cosine(outputs, targets) + 0.1 * F.cross_entropy(outputs, targets)
+
+
 @loss("huber", task=Task.REGRESSION)
 def huber(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Smooth L1 with delta 0.1 (label units): squared near the target, absolute beyond, robust to outliers."""

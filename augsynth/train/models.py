@@ -18,24 +18,26 @@ Reads = Literal["images", "text", "features"]
 
 @dataclass(frozen=True)
 class Model:
-    """A bundled model: what it reads (images, TF-IDF of texts, or feature vectors) and how it is built."""
+    """A bundled model: what it reads (images, TF-IDF of texts, or feature vectors) and how it is built; a
+    pretrained one takes the spec's ``train.weights`` too."""
 
     name: str
     reads: Reads
     build: ModelFactory
+    pretrained: bool = False
 
-    def __call__(self, inputs: int, n_outputs: int) -> nn.Module:
-        return self.build(inputs, n_outputs)
+    def __call__(self, inputs: int, n_outputs: int, weights: str | None = None) -> nn.Module:
+        return self.build(inputs, n_outputs, weights) if self.pretrained else self.build(inputs, n_outputs)
 
 
 MODELS: Registry[Model] = Registry("model")
 
 
-def model(name: str, reads: Reads) -> Callable[[ModelFactory], ModelFactory]:
-    """Decorator: register a model factory under ``name``."""
+def model(name: str, reads: Reads, pretrained: bool = False) -> Callable[[ModelFactory], ModelFactory]:
+    """Decorator: register a model factory under ``name`` (``pretrained``: it also takes a weights path)."""
 
     def register(build: ModelFactory) -> ModelFactory:
-        MODELS.add(name, Model(name, reads, build))
+        MODELS.add(name, Model(name, reads, build, pretrained))
         return build
 
     return register
@@ -122,6 +124,15 @@ def tfidf_mlp(in_features: int, n_outputs: int) -> nn.Module:
 def embedding_head(in_features: int, n_outputs: int) -> nn.Module:
     """A linear classifier on frozen feature vectors (the transfer arm's sentence embeddings)."""
     return nn.Sequential(nn.Dropout(0.1), nn.Linear(in_features, n_outputs))
+
+
+@model("efficientnet-lite0-tail", reads="features", pretrained=True)
+def efficientnet_tail(in_channels: int, n_outputs: int, weights: str | None = None) -> nn.Module:
+    """The last blocks of the pretrained EfficientNet-Lite0 and a new classifier, fine-tuned on the activations
+    of its frozen first blocks (the fine-tune arms)."""
+    from augsynth.train.backbones import Tail  # the backbone packages load only for these arms
+
+    return Tail(n_outputs, weights)
 
 
 def resolve_device(choice: str) -> torch.device:

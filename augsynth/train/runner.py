@@ -37,7 +37,7 @@ def run_jobs(
 ) -> list[RunResult]:
     """Results in the order of ``jobs``; images reach the models through ``input_steps`` (``augment.input``)."""
     results: list[RunResult | None] = [None] * len(jobs)
-    configs = [config.model_copy(update={"model": job.inputs.model}) if job.inputs.model else config for job in jobs]
+    configs = [config.model_copy(update=job.inputs.settings) if job.inputs.settings else config for job in jobs]
     with tqdm(total=len(jobs), desc="train", unit="run", disable=not progress) as bar:
         if device.type == "cpu" and client is not None:
             # each data set crosses the wire once, however many jobs use it

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +33,12 @@ class ArmInputs:
     test: ArrayData
     model: str | None = None  # another model than train.model (the transfer arm's head)
     pretrain: ArrayData | None = None  # images to pretrain the encoder on as an autoencoder (the pretrained arm)
+    changes: dict[str, Any] = field(default_factory=dict)  # train.* settings its runs use instead (loss, mix)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Every train.* setting its runs change: the model, and the arm's own."""
+        return {**({"model": self.model} if self.model else {}), **self.changes}
 
 
 @dataclass
@@ -74,6 +80,10 @@ class Arm:
 
     def inputs(self, context: ArmContext) -> ArmInputs:
         return ArmInputs(context.rows(self.name), context.val, context.test)
+
+    def describe(self, spec: Spec) -> str | None:
+        """How its runs differ from the baseline's besides their rows, for the report (None: only the rows)."""
+        return None
 
 
 ARMS: Registry[type[Arm]] = Registry("arm")

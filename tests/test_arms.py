@@ -70,7 +70,6 @@ def test_an_unknown_arm_names_its_place_and_the_closest_arm():
             ["small-cnn encoder"],
         ),
         ({"train": {"pretrain": "autoencoder"}}, "train.pretrain", ["'pretrained' arm"]),
-        ({"train": {"arms": ["baseline", "transfer"]}}, "train.arms", ["'transfer' arm", "text data sets"]),
     ],
 )
 def test_each_arm_refuses_a_spec_it_cannot_run(sections, path, words):

@@ -49,7 +49,7 @@ def test_readme_quick_start_commands():
     ]
 
 
-@pytest.mark.parametrize("name", ["digits.yaml", "steering.yaml", "digits-generators.yaml"])
+@pytest.mark.parametrize("name", ["digits.yaml", "steering.yaml", "digits-generators.yaml", "digits-recipes.yaml"])
 def test_readme_pipeline_specs_exist_and_are_valid(name):
     from augsynth import load_spec
 

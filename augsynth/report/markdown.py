@@ -36,7 +36,7 @@ def markdown(report: Report) -> str:
             f"| {forest.model.replace('_', ' ')} (classical) | {fmt(forest.mean, report)} | "
             f"{interval(forest, report)} | | |"
         )
-    lines += [f"- {name}: {text}" for name, text in report.arm_settings.items()]
+    lines += [""] * bool(report.arm_settings) + [f"- {name}: {text}" for name, text in report.arm_settings.items()]
     lines += _other_metrics(report) + _classical_arms(report) + _replicates(report) + _generators(report)
     lines += [
         "",

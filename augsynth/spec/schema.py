@@ -199,6 +199,8 @@ class TrainSpec(_Section):
     # the best-on-validation checkpoint is chosen among those from this fraction of the steps on (0: any; 1: the last)
     select_from: Float = Field(default=0.0, ge=0, le=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on a GPU that has it, else fp32
+    compile: Bool = False  # torch.compile the model (pays a compile time per run; for long runs on a GPU)
     learning_curve: list[Int] = Field(default_factory=lambda: [5, 10, 20, 40], max_length=MAX_LIST)
     learning_curve_replicates: Int | None = Field(default=None, ge=1)  # the first N replicates (None: all)
     learning_curve_seeds: Int | None = Field(default=None, ge=1)  # the older name of learning_curve_replicates

@@ -114,6 +114,9 @@ def fit_model(
         model.eval()(x[:2])
     if isinstance(x, torch.Tensor) and x.dim() == 4:
         model = model.to(memory_format=torch.channels_last)
+    if config.compile:
+        model = torch.compile(model)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=uses_bf16(config.precision, device))
     if pretrain_x is not None:
         pretrain_encoder(model, pretrain_x, config, seed)
     # a pretrained model may train its pretrained layers at a lower rate than its new head
@@ -129,10 +132,11 @@ def fit_model(
     for step, idx in enumerate(batches, start=1):
         model.train()
         index = torch.from_numpy(idx).to(device)
-        if mixing is not None:
-            loss = mixed_loss(objective.loss, model, x[index], y[index], config.mix, alpha, mixing)
-        else:
-            loss = objective.loss(model(x[index]), y[index])
+        with autocast:  # the forward pass and the loss; the backward pass follows the same precision
+            if mixing is not None:
+                loss = mixed_loss(objective.loss, model, x[index], y[index], config.mix, alpha, mixing)
+            else:
+                loss = objective.loss(model(x[index]), y[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -149,6 +153,14 @@ def fit_model(
                     break
     model.load_state_dict(best[2])
     return model, Fit(best[0], best[1], step)
+
+
+def uses_bf16(precision: str, device: torch.device) -> bool:
+    """bf16 autocast: asked for, or ``auto`` on a CUDA device that supports it. Validation and test scoring stay
+    fp32, so the precision changes the training, never how it is measured."""
+    if precision == "auto":
+        return device.type == "cuda" and torch.cuda.is_bf16_supported()
+    return precision == "bf16"
 
 
 def _batch_indices(n: int, batch_size: int, steps: int, seed: int) -> list[np.ndarray]:

@@ -23,9 +23,16 @@ def tensors(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(x, y) on ``device``: images through the spec's model-input steps when it has some, else scaled to [-1, 1]."""
     if data.images.dtype == np.float32:  # feature vectors (sentence embeddings), used as they are
-        return torch.from_numpy(data.images).to(device), label_tensor(data, device)
+        return resident(torch.from_numpy(data.images), device), label_tensor(data, device)
     if input_steps:
-        return InputSteps(input_steps).batch(data.images).contiguous().to(device), label_tensor(data, device)
+        return resident(InputSteps(input_steps).batch(data.images).contiguous(), device), label_tensor(data, device)
     x = torch.from_numpy(data.images).float().div_(255.0)
     x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
-    return x.sub_(0.5).div_(0.5).contiguous().to(device), label_tensor(data, device)
+    return resident(x.sub_(0.5).div_(0.5).contiguous(), device), label_tensor(data, device)
+
+
+def resident(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """The whole split on ``device`` for the run: copied once, from pinned memory to a GPU."""
+    if device.type == "cuda":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)

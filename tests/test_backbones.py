@@ -49,8 +49,8 @@ def test_a_local_state_dict_is_used_and_a_wrong_one_is_refused(tmp_path):
 
 
 def test_the_last_blocks_fine_tune_for_a_few_steps_at_a_lower_rate():
-    data = _digits(40)
-    inputs = torch.from_numpy(activations(data, 64, None, pooled=False).images)
+    data = _digits(20)
+    inputs = torch.from_numpy(activations(data, 32, None, pooled=False).images)
     labels = torch.from_numpy(data.labels)
     assert inputs.shape[1] == backbone()._blocks[FROZEN_BLOCKS]._block_args.input_filters
     torch.manual_seed(0)
@@ -60,7 +60,7 @@ def test_the_last_blocks_fine_tune_for_a_few_steps_at_a_lower_rate():
     assert [g["lr"] for g in groups] == [1e-3, 1e-2]
     optimizer = torch.optim.AdamW(groups)
     losses = []
-    for _ in range(15):
+    for _ in range(10):
         loss = torch.nn.functional.cross_entropy(tail.train()(inputs), labels)
         optimizer.zero_grad()
         loss.backward()
@@ -71,6 +71,7 @@ def test_the_last_blocks_fine_tune_for_a_few_steps_at_a_lower_rate():
     assert all(not p.requires_grad for p in backbone().parameters())  # the shared frozen copy is untouched
 
 
+@pytest.mark.slow
 def test_backbone_arms_run_beside_plain_augmentation(tmp_path, dask_client):
     arms = ["baseline", "augmented", "transfer", "finetune", "finetune+augmented"]
     raw = tiny_spec_dict(

@@ -268,16 +268,3 @@ def test_the_transfer_arm_trains_a_head_on_frozen_sentence_embeddings(tmp_path, 
     assert set(report.arms) == {"baseline", "transfer"} and "transfer" in report.gain
     assert all(0 <= v <= 1 for v in report.arms["transfer"].runs)
     assert "transfer" not in report.classical_arms
-
-
-def test_the_transfer_arm_is_for_text_only(tmp_path):
-    with pytest.raises(SpecError, match="for text data sets"):
-        parse_spec(
-            text_spec(
-                tmp_path,
-                [],
-                dataset={"source": "sklearn:digits", "task": "classification"},
-                augment={"copies": 0},
-                train={"arms": ["baseline", "transfer"]},
-            )
-        )

@@ -29,7 +29,8 @@ ARMS = ["baseline", "augmented", *POLICIES]
 def _ops_column(folder) -> list[list[str]]:
     """The op names each copy row of an expansion's shards records, in order."""
     table = read_shards(folder, columns=["origin", "ops"])
-    return [[op["op"] for op in json.loads(ops)] for origin, ops in zip(*table.to_pydict().values()) if ops != "[]"]
+    rows = table.to_pylist()
+    return [[op["op"] for op in json.loads(row["ops"])] for row in rows if row["origin"] != "original"]
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,9 @@ def test_an_ablation_arm_per_entry_whose_copies_leave_out_exactly_that_entry(abl
         for replicate in (out, out / "replicates" / "r1"):
             folder = arm_dir(replicate, without)
             stamp = json.loads((folder / "expansion.json").read_text())
-            assert stamp["spec"]["augment"]["image"] == kept and stamp["spec"]["seed"] == (
-                json.loads((replicate / "expansion.json").read_text())["spec"]["seed"]
+            assert (
+                stamp["spec"]["augment"]["image"] == kept
+                and stamp["spec"]["seed"] == (json.loads((replicate / "expansion.json").read_text())["spec"]["seed"])
             )
             rows = _ops_column(folder)
             assert rows and all(ops == [op["op"] for op in kept] for ops in rows)  # every op has p=1
@@ -84,7 +86,9 @@ def test_the_report_ranks_the_entries_and_compares_the_policies(ablation_run):
 def test_a_rerun_resumes_every_derived_expansion(ablation_run, dask_client):
     spec, out, _ = ablation_run
     folder = arm_dir(out, "augmented-without:Affine")
-    again = expand(arm(spec.train.arms[-1]).expansion(spec), out / "arms" / "augmix", client=dask_client, progress=False)
+    again = expand(
+        arm(spec.train.arms[-1]).expansion(spec), out / "arms" / "augmix", client=dask_client, progress=False
+    )
     assert again.shards_skipped == again.shards
     assert (folder / "manifest.parquet").exists()
 
@@ -136,7 +140,9 @@ def test_the_ablation_needs_two_entries_and_the_augmented_arm(tmp_path):
     expect_spec_error(one, "train.ablation", ["at least two entries"])
     lacking = tiny_spec_dict(out, train={"ablation": True, "arms": ["baseline"]})
     expect_spec_error(lacking, "train.ablation", ["'augmented'"])
-    expect_spec_error(tiny_spec_dict(out, train={"arms": ["baseline", "augmented-without"]}), "train.arms", ["ablation"])
+    expect_spec_error(
+        tiny_spec_dict(out, train={"arms": ["baseline", "augmented-without"]}), "train.arms", ["ablation"]
+    )
 
 
 def test_leaving_out_an_entry_must_still_keep_the_image_size(tmp_path):

@@ -201,9 +201,9 @@ def _policies(report: Report) -> list[str]:
         better = gain.mean > 0 if report.higher_is_better else gain.mean < 0
         ci = gain.ci95
         sure = ci is not None and (ci[0] > 0 or ci[1] < 0)
-        verdict = ("beat" if better else "lost to") + ("" if sure else " (not clearly: the interval spans 0)")
+        verdict = f"{'beat' if better else 'lost to'} {name}" + ("" if sure else ", not clearly (the interval spans 0)")
         lines.append(
             f"- augmented − {name}: {fmt(gain.mean, report, True)} {interval(gain, report, True)}: "
-            f"your pipeline {verdict} {name}"
+            f"your pipeline {verdict}"
         )
     return lines

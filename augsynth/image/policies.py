@@ -29,7 +29,7 @@ from augsynth.core.errors import SpecError
 from augsynth.image.labels import rule_for
 from augsynth.image.ops import build_transform, validate_op
 from augsynth.image.sizes import check_shape_preserved
-from augsynth.spec.schema import Target
+from augsynth.spec.schema import LabelSpec, Target
 
 POLICIES = ("trivialaugment", "randaugment", "augmix")
 AUGMIX_SEVERITY = 3 / 10  # AugMix's default severity 3 of 10
@@ -203,8 +203,6 @@ def _leaf_entries(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def policy_table() -> list[str]:
     """The README's table of the ops the policies draw from, on gray and RGB images with class labels and on RGB
     frames with a steering angle (Markdown rows, the header first)."""
-    from augsynth.spec.schema import LabelSpec
-
     steering = Target("steering", LabelSpec(kind="steering_angle", flip="negate", shift_gain=0.01))
     cases = [(Target(None, None), (32, 32)), (Target(None, None), (32, 32, 3)), (steering, (32, 32, 3))]
     kept = [{c.name for c in usable(target, shape)} for target, shape in cases]

@@ -14,8 +14,11 @@ from typing import Any
 
 from augsynth.core.errors import SpecError
 from augsynth.core.kinds import EXPANDED
+from augsynth.data import payload_format
+from augsynth.image.policies import policy_ops
+from augsynth.image.sizes import check_shape_preserved
 from augsynth.spec.schema import Spec
-from augsynth.train.arms.base import ARMS, Arm, ArmContext, ArmInputs, require_augmentation
+from augsynth.train.arms.base import ARMS, Arm, ArmContext, ArmInputs, arm, require_augmentation
 
 WITHOUT = "augmented-without"
 POLICY_TEXT = {
@@ -73,9 +76,6 @@ def check_ablation(spec: Spec) -> None:
 def check_derived(spec: Spec, shape: tuple[int, ...] | None) -> None:
     """Every derived arm's pipeline builds, and (for images of a known ``shape``) keeps the image size: leaving out
     an entry may leave a crop without the Resize after it."""
-    from augsynth.image.sizes import check_shape_preserved
-    from augsynth.train.arms.base import arm
-
     for name in benchmark_arms(spec):
         kind = arm(name)
         if isinstance(kind, DerivedArm):
@@ -149,9 +149,6 @@ class PolicyArm(DerivedArm):
             )
 
     def pipeline(self, spec: Spec) -> list[dict[str, Any]]:
-        from augsynth.data import payload_format
-        from augsynth.image.policies import policy_ops
-
         fmt = payload_format(spec.dataset)
         shape = fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3)
         policy = spec.train.randaugment

@@ -30,6 +30,7 @@ from augsynth.report.scores import Scores
 from augsynth.report.write import write_report
 from augsynth.spec.schema import MAX_SEED, Spec
 from augsynth.train.arms import ArmContext, ArmInputs, arm, generator_arm
+from augsynth.train.arms.derived import DerivedArm, arm_dir, benchmark_arms
 from augsynth.train.classical import classical_name, classical_score
 from augsynth.train.models import resolve_device
 from augsynth.train.objectives import Objective, objective_for
@@ -165,6 +166,7 @@ def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: 
         expansion = expand_all(
             rep_spec, where, client=client, splits=rep_splits, overwrite=overwrite, progress=progress and index == 0
         )
+        _expand_derived(rep_spec, where, client, rep_splits, overwrite)
         val, val_quarantined = decode_records(rep_splits.val, rep_splits.payload_format, "validation")
         context = ArmContext(rep_spec, where, val, test, device)
         check_no_overlap({"train": context.rows("baseline"), "validation": val, "test": test})
@@ -184,11 +186,27 @@ def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: 
     return prepared
 
 
+def _expand_derived(spec: Spec, where: Path, client: Client, splits: Splits, overwrite: bool) -> None:
+    """The expansions of the arms with a pipeline of their own (ablation, policies), each under ``where/arms/``:
+    the replicate's train subset, copies and seed, made by the arm's pipeline (resumed as any expansion)."""
+    for name in benchmark_arms(spec):
+        kind = arm(name)
+        if isinstance(kind, DerivedArm):
+            expand(
+                kind.expansion(spec),
+                arm_dir(where, name),
+                client=client,
+                splits=splits,
+                overwrite=overwrite,
+                progress=False,
+            )
+
+
 def _main_inputs(spec: Spec, replicates: list[Prepared]) -> list[dict[str, ArmInputs]]:
     """Per replicate, each arm's training inputs at the main train size, and each generator's (see
     ``_per_generator_inputs``): a generator arm counts only where every replicate has rows for it, so that its
     gains pair replicate by replicate."""
-    inputs = [{name: arm(name).inputs(rep.context) for name in spec.train.arms} for rep in replicates]
+    inputs = [{name: arm(name).inputs(rep.context) for name in benchmark_arms(spec)} for rep in replicates]
     per_generator = [_per_generator_inputs(spec, rep.context) for rep in replicates]
     common = set.intersection(*(set(each) for each in per_generator))
     return [

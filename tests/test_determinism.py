@@ -146,3 +146,24 @@ def test_pipeline_purity_property(sample, copy):
     assert first.dtype == np.uint8 and first.shape == image.shape
     assert np.array_equal(first, second)
     assert Pipeline.ops_json(ops_first) == Pipeline.ops_json(ops_second)
+
+
+@pytest.mark.parametrize("name", ["augmix", "augmented-without:Affine"])
+def test_a_derived_arm_expansion_is_the_same_bytes_for_any_worker_count(name, tmp_path, dask_client):
+    """The policy and ablation arms' expansions (nested SomeOf with replacement, a pipeline less one entry)."""
+    from augsynth.train.arms import arm
+
+    raw = tiny_spec_dict(
+        dataset={"train_per_class": 4, "val_per_class": 2, "image_size": 16},
+        augment={"copies": COPIES, "image": NESTED_OPS},
+        output={"partition_size": PARTITION},
+        train={"arms": ["baseline", "augmented", "augmix"], "ablation": True},
+    )
+    derived = arm(name).expansion(parse_spec(raw))
+    one, two = tmp_path / "one", tmp_path / "two"
+    expand(derived, one, workers=1, progress=False)
+    expand(derived, two, client=dask_client, progress=False)
+    names = sorted(p.name for p in (one / "shards").iterdir())
+    assert names == sorted(p.name for p in (two / "shards").iterdir()) and len(names) == -(-TRAIN // PARTITION)
+    for shard in names:
+        assert (one / "shards" / shard).read_bytes() == (two / "shards" / shard).read_bytes(), shard

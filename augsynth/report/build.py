@@ -8,6 +8,7 @@ from augsynth.core.kinds import Task
 from augsynth.report.model import (
     ClassicalArm,
     ClassicalBaseline,
+    Contribution,
     CurvePoint,
     Expansion,
     GeneratorSummary,
@@ -20,6 +21,7 @@ from augsynth.report.scores import Scores
 from augsynth.report.stats import paired_gain, summary
 from augsynth.spec.schema import Spec
 from augsynth.train.arms import arm
+from augsynth.train.arms.derived import POLICY_TEXT, ablation_arms, benchmark_arms, entry_names
 from augsynth.train.objectives import Objective
 
 
@@ -64,6 +66,7 @@ def build_report(
 ) -> Report:
     """The report of a comparison of ``spec.train.arms``; ``scores`` holds every run, learning curve included."""
     config = spec.train
+    arms = benchmark_arms(spec)
     baseline = scores.main("baseline")
     classical_baseline, classical_arms = _classical_sections(classical)
     return Report(
@@ -78,15 +81,21 @@ def build_report(
         replicates=config.replicates,
         learning_curve_replicates=config.curve_replicates,
         interval_covers=interval_covers(spec, objective, test_size, validation_size),
-        replicate_rows=replicate_rows(replicates, scores, config.arms),
+        replicate_rows=replicate_rows(replicates, scores, arms),
         device=device,
-        arms={arm: summary(scores.main(arm)) for arm in config.arms},
-        arm_settings={name: text for name in config.arms if (text := arm(name).describe(spec))},
-        gain={arm: paired_gain(scores.main(arm), baseline) for arm in config.arms if arm != "baseline"},
+        arms={arm: summary(scores.main(arm)) for arm in arms},
+        arm_settings={name: text for name in arms if (text := arm(name).describe(spec))},
+        gain={arm: paired_gain(scores.main(arm), baseline) for arm in arms if arm != "baseline"},
+        ablation=ablation(spec, scores, objective.higher_is_better),
+        policies={
+            name: paired_gain(scores.main("augmented"), scores.main(name))
+            for name in config.arms
+            if name in POLICY_TEXT and "augmented" in config.arms
+        },
         metrics={
             arm: {metric: summary(values) for metric, values in by_metric.items()}
             for arm, by_metric in scores.metrics.items()
-            if arm in config.arms
+            if arm in arms
         },
         classical_baseline=classical_baseline,
         classical_arms=classical_arms,
@@ -101,6 +110,18 @@ def build_report(
         train_seconds_mean=sum(scores.seconds) / max(1, len(scores.seconds)),
         wall_seconds=wall_seconds,
     )
+
+
+def ablation(spec: Spec, scores: Scores, higher_is_better: bool = True) -> list[Contribution]:
+    """Each top-level entry's contribution, augmented − augmented-without:NAME paired by replicate, the most helpful
+    first (for an error metric, where lower is better, the most negative first)."""
+    augmented = scores.main("augmented")
+    names = entry_names(spec.augment.text if spec.dataset.is_text else spec.augment.image)
+    found = [
+        Contribution(**paired_gain(augmented, scores.main(without)).model_dump(), entry=name, arm=without)
+        for name, without in zip(names, ablation_arms(spec), strict=False)
+    ]
+    return sorted(found, key=lambda c: c.mean, reverse=higher_is_better)
 
 
 def interval_covers(spec: Spec, objective: Objective, test_size: int, validation_size: int) -> str:

@@ -37,6 +37,7 @@ def markdown(report: Report) -> str:
             f"{interval(forest, report)} | | |"
         )
     lines += [""] * bool(report.arm_settings) + [f"- {name}: {text}" for name, text in report.arm_settings.items()]
+    lines += _ablation(report) + _policies(report)
     lines += _other_metrics(report) + _classical_arms(report) + _replicates(report) + _generators(report)
     lines += [
         "",
@@ -172,3 +173,37 @@ def _classical_arms(report: Report) -> list[str]:
         if forest and stats.gain
     ]
     return [""] + lines if lines else []
+
+
+def _ablation(report: Report) -> list[str]:
+    """Each top-level entry's contribution: augmented − augmented-without:NAME, paired, the most helpful first."""
+    if not report.ablation:
+        return []
+    helps = "positive" if report.higher_is_better else "negative"
+    lines = [
+        "",
+        "## Ablation",
+        "",
+        f"Contribution of each top-level entry of the pipeline: the augmented arm minus the arm whose copies were "
+        f"made without that entry, paired by replicate, with its 95% interval ({helps}: the entry helps; an "
+        "interval that spans 0 does not tell).",
+        "",
+    ]
+    return lines + [f"- {c.entry}: {fmt(c.mean, report, True)} {interval(c, report, True)}" for c in report.ablation]
+
+
+def _policies(report: Report) -> list[str]:
+    """Does the hand-written pipeline beat a generic policy? augmented − policy, paired by replicate."""
+    if not report.policies:
+        return []
+    lines = ["", "## Policies", ""]
+    for name, gain in report.policies.items():
+        better = gain.mean > 0 if report.higher_is_better else gain.mean < 0
+        ci = gain.ci95
+        sure = ci is not None and (ci[0] > 0 or ci[1] < 0)
+        verdict = f"{'beat' if better else 'lost to'} {name}" + ("" if sure else ", not clearly (the interval spans 0)")
+        lines.append(
+            f"- augmented − {name}: {fmt(gain.mean, report, True)} {interval(gain, report, True)}: "
+            f"your pipeline {verdict}"
+        )
+    return lines

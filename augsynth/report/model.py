@@ -50,6 +50,14 @@ class ClassicalArm(Summary):
     gain: Gain | None = None
 
 
+class Contribution(Gain):
+    """One top-level entry of the pipeline in the ablation: augmented − augmented-without:NAME, paired by replicate
+    (positive: the entry helps, in the metric's better direction for accuracy; for an error, negative helps)."""
+
+    entry: str
+    arm: str  # the augmented-without:NAME arm
+
+
 class CurvePoint(Summary):
     """One arm at one train size (None: the whole train split)."""
 
@@ -159,6 +167,8 @@ class Report(_Model):
     arms: dict[str, Summary]
     arm_settings: dict[str, str]  # how an arm's runs differ from the baseline's besides their rows (loss, mixing)
     gain: dict[str, Gain]  # every arm but the baseline, over the baseline
+    ablation: list[Contribution] = []  # train.ablation: each top-level entry's contribution, the largest first
+    policies: dict[str, Gain] = {}  # per policy arm: augmented − policy, paired by replicate
     metrics: dict[str, dict[str, Summary]]  # every test metric of each arm (RMSE beside MAE)
     classical_baseline: ClassicalBaseline | None
     classical_arms: dict[str, ClassicalArm]

@@ -105,4 +105,5 @@ def _training_runs(spec: Spec) -> int:
     train = spec.train
     curve_sizes = [n for n in train.learning_curve if n != spec.dataset.train_amount]
     curve_arms = [arm for arm in train.arms if arm in CURVE_ARMS]
-    return train.replicates * len(train.arms) + len(curve_sizes) * len(curve_arms) * train.curve_replicates
+    ablation = len(spec.augment.text if spec.dataset.is_text else spec.augment.image) if train.ablation else 0
+    return train.replicates * (len(train.arms) + ablation) + len(curve_sizes) * len(curve_arms) * train.curve_replicates

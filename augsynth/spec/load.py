@@ -22,6 +22,7 @@ from augsynth.spec.limits import check_limits
 from augsynth.spec.schema import DatasetSpec, Spec
 from augsynth.spec.yaml_io import read_yaml
 from augsynth.train.arms import ARMS, arm
+from augsynth.train.arms.derived import check_ablation, check_derived
 
 
 def load_spec(source: str | Path | dict, origin: str | None = None) -> Spec:
@@ -82,6 +83,7 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
         shape = fmt.size_hw if fmt.channels == 1 else (*fmt.size_hw, 3)
         check_shape_preserved(spec.augment.image, shape)
         check_input_steps(spec.augment.input, shape)
+        check_derived(spec, shape)
     if spec.augment.text:
         from augsynth.text.ops import validate_text_op  # nlpaug loads only for text specs
 
@@ -89,6 +91,7 @@ def parse_spec(raw: Any, folder: Path | None = None) -> Spec:
             validate_text_op(op, f"augment.text[{i}]", spec.text_label_kind, roots)
             for i, op in enumerate(spec.augment.text)
         ]
+        check_derived(spec, None)
     return spec
 
 
@@ -134,6 +137,7 @@ def _check_semantics(spec: Spec) -> SourceSize:
             rule_for(leaf.entry, spec.target, leaf.path)
     for name in spec.train.arms:
         arm(name).check(spec)
+    check_ablation(spec)
     size = check_source(spec.dataset)
     check_model_and_device(spec.train, spec.dataset.is_text)
     check_loss(spec.train.loss, spec.dataset.task)

@@ -172,6 +172,13 @@ class OutputSpec(_Section):
         return folder.expanduser()
 
 
+class RandAugmentSpec(_Section):
+    """The randaugment arm's policy: N ops per copy at magnitude M of 30 (Cubuk et al. 2020)."""
+
+    n: Int = Field(default=2, ge=1)
+    m: Int = Field(default=9, ge=0, le=30)
+
+
 class TrainSpec(_Section):
     """The value benchmark: which arms, how many replicates, and the training budget each run gets.
 
@@ -208,6 +215,8 @@ class TrainSpec(_Section):
     pretrain: Literal["autoencoder"] | None = None  # the 'pretrained' arm: encoder pretrained as an autoencoder
     pretrain_steps: Int = Field(default=300, ge=1)
     pretrain_synthetic: Bool = False  # pretrain on the train split plus the kept synthetic samples
+    ablation: Bool = False  # an augmented-without:NAME arm per top-level entry of the pipeline, against augmented
+    randaugment: RandAugmentSpec = Field(default_factory=RandAugmentSpec)  # the randaugment arm's N and M
 
     @field_validator("arms")
     @classmethod

@@ -18,7 +18,7 @@ from PIL import Image
 
 from augsynth.core.errors import DataError, SpecError
 from augsynth.core.kinds import Origin, Verdict
-from augsynth.core.registry import Registry
+from augsynth.core.registry import Registry, UnknownName
 from augsynth.data.arrays import ArrayData
 from augsynth.data.shards import read_shards
 from augsynth.spec.schema import Spec
@@ -90,8 +90,13 @@ ARMS: Registry[type[Arm]] = Registry("arm")
 
 
 def arm(name: str) -> Arm:
-    """The registered arm of that name."""
-    return ARMS.get(name)(name)
+    """The registered arm of that name; ``kind:NAME`` (``augmented-without:Affine``) is an arm of kind ``kind``."""
+    try:
+        return ARMS.get(name)(name)
+    except UnknownName:
+        if ":" not in name:
+            raise
+        return ARMS.get(name.split(":", 1)[0])(name)
 
 
 def generator_arm(name: str, generator: str) -> str:

@@ -163,8 +163,9 @@ def _prepare(spec: Spec, out_dir: Path, client: Client, device: str, overwrite: 
         rep_spec = replicate_spec(spec, index)
         rep_splits = splits if index == 0 else splits.resized(rep_spec)
         where = replicate_dir(out_dir, index)
+        # every replicate shows its bars: a spec with generators trains them again for each one (minutes, on a CPU)
         expansion = expand_all(
-            rep_spec, where, client=client, splits=rep_splits, overwrite=overwrite, progress=progress and index == 0
+            rep_spec, where, client=client, splits=rep_splits, overwrite=overwrite, progress=progress
         )
         _expand_derived(rep_spec, where, client, rep_splits, overwrite)
         val, val_quarantined = decode_records(rep_splits.val, rep_splits.payload_format, "validation")

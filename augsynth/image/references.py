@@ -30,19 +30,18 @@ def check_references(raw: dict[str, Any], path: str, roots: list[Path]) -> dict[
             fix="write reference_images: [refs/target-1.png, refs/target-2.png] (relative to the spec's folder)",
         )
     resolved = [str(confined(f, f"{path}.reference_images[{j}]", roots)) for j, f in enumerate(files)]
-    digest = hashlib.sha256()
+    contents = []
     for j, file in enumerate(resolved):
         try:
-            content = Path(file).read_bytes()
-            _decode(content)
+            contents.append(Path(file).read_bytes())
+            _decode(contents[-1])
         except (OSError, UnidentifiedImageError) as err:
             raise SpecError(
                 f"{path}.reference_images[{j}]",
                 f"'{file}' is not a readable image: {err}",
                 fix="give image files Pillow reads (PNG, JPEG ...)",
             ) from None
-        digest.update(hashlib.sha256(content).digest())
-    return {"reference_images": resolved, "reference_sha256": digest.hexdigest()}
+    return {"reference_images": resolved, "reference_sha256": _digest(contents)}
 
 
 def metadata_key(entry: dict[str, Any]) -> str:
@@ -60,13 +59,18 @@ def reference_data(entry: dict[str, Any], channels: int) -> dict[str, list[np.nd
 def _loaded(files: tuple[str, ...], sha256: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The files as RGB and as grayscale arrays, refused when they changed since the spec was loaded."""
     contents = [Path(file).read_bytes() for file in files]
-    digest = hashlib.sha256()
-    for content in contents:
-        digest.update(hashlib.sha256(content).digest())
-    if digest.hexdigest() != sha256:
+    if _digest(contents) != sha256:
         raise DataError(f"the reference images {', '.join(files)} changed since the spec was loaded; load it again")
     images = [_decode(content) for content in contents]
     return images, [np.asarray(Image.fromarray(image).convert("L")) for image in images]
+
+
+def _digest(contents: list[bytes]) -> str:
+    """One SHA-256 over the files' own SHA-256s, in order."""
+    digest = hashlib.sha256()
+    for content in contents:
+        digest.update(hashlib.sha256(content).digest())
+    return digest.hexdigest()
 
 
 def _decode(content: bytes) -> np.ndarray:
